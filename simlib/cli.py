@@ -1,0 +1,151 @@
+"""Command-line interface: ``python -m simlib COMMAND``.
+
+Commands
+--------
+``scenarios``
+    List the shipped scenarios.
+``show SCENARIO [--format text|toml] [--set k=v ...]``
+    Every parameter with its unit, range and source; ``toml`` prints a complete,
+    editable scenario file.
+``population SCENARIO --n N --seed S [--set k=v ...] [--chunk C] [--format text|json]
+[--out FILE.csv|FILE.parquet]``
+    Simulate a population and print its summary (incidence, prevalence, 25(OH)D)
+    with the true causal effects.
+``report [--out DIR] [--n N] [--seed S]``
+    Population summary and calibration table of every scenario (``make report``).
+
+Bad input (unknown scenario or key, out-of-range value, bad size) prints one line
+on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import ParameterError, SimlibError
+from .scenario import describe, load_scenario, scenario_names
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2."""
+
+    def error(self, message):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(name):
+    def parse(text):
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{name} {text!r} is not allowed: use a whole number >= 1") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(
+                f"{name} {text!r} is not allowed: use a whole number >= 1")
+        return value
+    return parse
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed {text!r} is not allowed: use a whole number >= 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m simlib", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands.add_parser("scenarios", help="list the shipped scenarios")
+    show = commands.add_parser("show", help="every parameter of a scenario")
+    show.add_argument("scenario", help="a scenario name or a path to a .toml file")
+    show.add_argument("--format", choices=("text", "toml"), default="text")
+    show.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    pop = commands.add_parser("population", help="simulate and summarise a population")
+    pop.add_argument("scenario", help="a scenario name or a path to a .toml file")
+    pop.add_argument("--n", type=_positive_int("n"), required=True, help="number of people")
+    pop.add_argument("--seed", type=_seed, required=True)
+    pop.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    pop.add_argument("--chunk", type=_positive_int("chunk"), default=None,
+                     help="people per chunk (bounds memory; default 1,000,000)")
+    pop.add_argument("--format", choices=("text", "json"), default="text")
+    pop.add_argument("--out", type=Path, default=None, help="write the people to .csv/.parquet")
+    report = commands.add_parser("report", help="summaries of every scenario")
+    report.add_argument("--out", type=Path, default=Path("build/report"))
+    report.add_argument("--n", type=_positive_int("n"), default=2_000_000)
+    report.add_argument("--seed", type=_seed, default=1)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except SimlibError as err:
+        print(f"python -m simlib: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _scenarios(args) -> int:
+    for name in scenario_names():
+        print(f"{name:10s} {load_scenario(name).description}")
+    return 0
+
+
+def _show(args) -> int:
+    scenario = load_scenario(args.scenario).with_overrides(args.set)
+    if args.format == "toml":
+        print(scenario.to_toml(), end="")
+        return 0
+    print(f"{scenario.name}: {scenario.description}")
+    for row in describe(scenario):
+        value = list(row["value"]) if isinstance(row["value"], tuple) else row["value"]
+        print(f"  {row['key']} = {value} {row['unit']}  [{row['allowed']}]\n"
+              f"      {row['meaning']}; source: {row['source']}")
+    return 0
+
+
+def _check_out(path: Path | None) -> None:
+    if path is None:
+        return
+    if path.suffix not in (".csv", ".parquet"):
+        raise ParameterError(f"--out {str(path)!r} is not allowed: use a .csv or .parquet file")
+    if not path.parent.exists():
+        raise ParameterError(f"--out {str(path)!r}: folder {str(path.parent)!r} does not exist")
+
+
+def _population(args) -> int:
+    from .population import population_summary, write_population
+
+    scenario = load_scenario(args.scenario).with_overrides(args.set)
+    _check_out(args.out)
+    summary = population_summary(scenario, args.n, args.seed, args.chunk)
+    if args.out is not None:
+        write_population(scenario, args.n, args.seed, args.out, args.chunk)
+    if args.format == "json":
+        print(json.dumps(summary, indent=2))
+    else:
+        from .population import format_summary
+        print(format_summary(summary))
+    return 0
+
+
+def _report(args) -> int:
+    from .population import write_report
+
+    index = write_report(args.out, args.n, args.seed)
+    print(f"report written to {index}")
+    return 0
+
+
+_COMMANDS = {"scenarios": _scenarios, "show": _show, "population": _population,
+             "report": _report}

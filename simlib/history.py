@@ -1,0 +1,159 @@
+"""Life histories: age at survey, death, MS onset, prodrome, diagnosis and relapses.
+
+All functions are vectorized over people (no per-person loops). Ages are in years.
+Event ages are drawn by inverting cumulative hazards: a person with linear predictor
+``lp`` and a standard exponential draw ``E`` has onset where
+``H0(age) * exp(lp) = E``, so the same draw ``E`` gives the same person's onset in
+any world (potential outcomes under :meth:`simlib.scm.Model.do`).
+
+References
+----------
+Koch-Henriksen N, Sorensen PS. The changing demographic pattern of multiple
+sclerosis epidemiology. Lancet Neurol 2010;9:520-32.
+Lunde HMB et al. Survival and cause of death in multiple sclerosis: a 60-year
+longitudinal population study. J Neurol Neurosurg Psychiatry 2017;88:621-5.
+Spelman T et al. Seasonal variation of relapse rate in multiple sclerosis is
+latitude dependent. Ann Neurol 2014;76:880-90.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .sections import AGE_BANDS, MSParams, PopulationParams, RelapseParams
+
+BAND_YEARS = 5.0
+AGE_MAX = 100.0
+REFERENCE_VITD_NMOL = 50.0
+REFERENCE_LATITUDE = 45.0
+
+
+# ------------------------------------------------------------------ mortality
+def gompertz_cumulative(age, pop: PopulationParams):
+    """Cumulative background death hazard from birth to ``age`` (Gompertz)."""
+    rate, slope = pop.mortality_at_30, pop.mortality_slope
+    return rate / slope * (np.exp(slope * (np.asarray(age) - 30.0)) - np.exp(-30.0 * slope))
+
+
+def gompertz_inverse(cumulative, pop: PopulationParams):
+    """Age at which the cumulative background hazard reaches ``cumulative``."""
+    rate, slope = pop.mortality_at_30, pop.mortality_slope
+    return 30.0 + np.log(cumulative * slope / rate + np.exp(-30.0 * slope)) / slope
+
+
+def stationary_age(rng, n: int, pop: PopulationParams):
+    """Ages of a stationary population: density proportional to survival, 0-100 years."""
+    grid = np.linspace(0.0, AGE_MAX, 2001)
+    survival = np.exp(-gompertz_cumulative(grid, pop))
+    cdf = np.concatenate([[0.0], np.cumsum((survival[1:] + survival[:-1]) / 2)])
+    return np.interp(rng.random(n) * cdf[-1], cdf, grid)
+
+
+def background_death_age(rng, age, pop: PopulationParams):
+    """Age at death from background mortality, given alive at ``age``."""
+    extra = rng.standard_exponential(len(age))
+    return gompertz_inverse(gompertz_cumulative(age, pop) + extra, pop)
+
+
+def ms_excess_death_age(rng, ms_onset_age, pop: PopulationParams):
+    """Age at death from the excess mortality of MS (hazard ratio - 1 times background).
+
+    ``inf`` for people without onset or when ``ms_mortality_hr`` is 1.
+    """
+    extra = rng.standard_exponential(len(ms_onset_age))
+    excess = pop.ms_mortality_hr - 1.0
+    if excess <= 0:
+        return np.full(len(ms_onset_age), np.inf)
+    onset = np.where(np.isfinite(ms_onset_age), ms_onset_age, 0.0)
+    death = gompertz_inverse(gompertz_cumulative(onset, pop) + extra / excess, pop)
+    return np.where(np.isfinite(ms_onset_age), death, np.inf)
+
+
+# ------------------------------------------------------------------- MS onset
+def band_edges():
+    """Edges of the 5-year age bands of ``ms.age_shape`` (0, 5, ..., 80)."""
+    return np.arange(AGE_BANDS + 1) * BAND_YEARS
+
+
+def baseline_cumulative(ms: MSParams):
+    """Cumulative baseline onset hazard (per person) at the band edges."""
+    rates = np.maximum(np.asarray(ms.age_shape), 1e-12) * ms.baseline_per_100k / 1e5
+    return np.concatenate([[0.0], np.cumsum(rates * BAND_YEARS)])
+
+
+def baseline_hazard(age, ms: MSParams):
+    """Baseline onset hazard (per person-year) at ``age`` (piecewise constant)."""
+    index = np.clip((np.asarray(age) // BAND_YEARS).astype(int), 0, AGE_BANDS - 1)
+    return np.asarray(ms.age_shape)[index] * ms.baseline_per_100k / 1e5
+
+
+def onset_age_from_draw(exponential_draw, log_hazard_ratio, ms: MSParams):
+    """Invert the cumulative hazard: age at which ``H0(age) exp(lp)`` reaches the draw.
+
+    ``inf`` where the hazard never gets there before age 120 (no onset in this life).
+    """
+    edges, cumulative = band_edges(), baseline_cumulative(ms)
+    if ms.baseline_per_100k == 0:
+        return np.full(len(exponential_draw), np.inf)
+    target = exponential_draw * np.exp(-log_hazard_ratio)
+    inside = np.interp(target, cumulative, edges)
+    last_rate = ms.age_shape[-1] * ms.baseline_per_100k / 1e5
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beyond = edges[-1] + (target - cumulative[-1]) / last_rate
+    onset = np.where(target <= cumulative[-1], inside, beyond)
+    return np.where(onset <= AGE_MAX + 20.0, onset, np.inf)
+
+
+def onset_age(rng, ms_log_hazard_ratio, ms: MSParams):
+    """Age at first demyelinating event (MS onset); ``inf`` if never."""
+    draw = rng.standard_exponential(len(ms_log_hazard_ratio))
+    return onset_age_from_draw(draw, ms_log_hazard_ratio, ms)
+
+
+def prodrome_start_age(rng, ms_onset_age, ms: MSParams):
+    """Start of the prodrome: 5-10 years (uniform) before onset, not before birth."""
+    length = rng.uniform(ms.prodrome_min_years, ms.prodrome_max_years, len(ms_onset_age))
+    return np.maximum(ms_onset_age - length, 0.0)
+
+
+def diagnosis_age(rng, ms_onset_age, ms: MSParams):
+    """Onset plus a gamma-distributed diagnostic delay."""
+    shape = ms.delay_shape
+    delay = rng.gamma(shape, ms.delay_mean_years / shape, len(ms_onset_age))
+    return ms_onset_age + delay
+
+
+# ------------------------------------------------------------------- relapses
+def _seasonal_integral(start, end, decay, phase, amplitude):
+    """Integral over [start, end] (years since onset) of
+    exp(-decay d) (1 + amplitude cos(2 pi d + phase))."""
+    smooth = (np.exp(-decay * start) - np.exp(-decay * end)) / decay
+    rate = complex(-decay, 2.0 * np.pi)
+    wave = np.exp(1j * phase) * (np.exp(rate * end) - np.exp(rate * start)) / rate
+    return smooth + amplitude * wave.real
+
+
+def expected_relapses(onset, end, supplement_start, vitd_before, vitd_on_supplement,
+                      birth_year_fraction, southern, relapse: RelapseParams):
+    """Expected number of relapses between onset and ``end`` (ages, years).
+
+    The rate is ``rate_at_onset * 2**(-duration/halving) * (1 + a cos(season))
+    * rr**((vitd - 50)/25)``, with the 25(OH)D level changing when post-diagnosis
+    supplements start. Zero where ``end <= onset``.
+    """
+    finite = np.isfinite(onset) & (end > onset)
+    onset_ = np.where(finite, onset, 0.0)
+    duration = np.where(finite, end - onset_, 0.0)
+    switch = np.clip(np.where(np.isfinite(supplement_start), supplement_start - onset_, np.inf),
+                     0.0, duration)
+    decay = np.log(2.0) / relapse.halving_years
+    peak = relapse.peak_day / 365.25 + 0.5 * southern
+    phase = 2.0 * np.pi * (birth_year_fraction + onset_ - peak)
+    amp = relapse.spring_amplitude
+    log_rr = np.log(relapse.vitd_rr_per_25nmol) / 25.0
+    before = _seasonal_integral(0.0, switch, decay, phase, amp)
+    after = _seasonal_integral(switch, duration, decay, phase, amp)
+    scale_before = np.exp(log_rr * (vitd_before - REFERENCE_VITD_NMOL))
+    scale_after = np.exp(log_rr * (vitd_on_supplement - REFERENCE_VITD_NMOL))
+    total = relapse.rate_at_onset * (before * scale_before + after * scale_after)
+    return np.where(finite, total, 0.0)

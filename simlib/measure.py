@@ -1,0 +1,73 @@
+"""The observation model: what a blood draw on a given date measures.
+
+A measured 25(OH)D value (nmol/L) is built in layers:
+
+1. the long-term mean ``vitd_mean_nmol`` (the causal exposure);
+2. minus the sun-derived 25(OH)D lost during the prodrome and after onset
+   (less time outdoors, disability, heat sensitivity: **reverse causation**);
+3. plus the rise from supplements started after diagnosis;
+4. plus the seasonal cycle (peak late August in the north, six months later in the
+   south; amplitude grows with latitude and with sun-derived 25(OH)D);
+5. plus within-person (year-to-year) variation, then multiplicative assay error
+   (CV about 10%) and a lab/method bias factor.
+
+References
+----------
+Hypponen E, Power C. Hypovitaminosis D in British adults at age 45 y. Am J Clin Nutr
+2007;85:860-8.
+Jorde R et al. Tracking of serum 25-hydroxyvitamin D levels during 14 years in a
+population-based study. Am J Epidemiol 2010;171:903-8.
+Snellman G et al. Determining vitamin D status: a comparison between commercially
+available assays. PLoS One 2010;5:e11555.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .sections import MeasurementParams, ReverseCausationParams, SunParams
+
+DAYS_PER_YEAR = 365.25
+LOWEST_NMOL = 2.0  # below the lowest level any assay reports
+
+
+def year_fraction(birth_year_fraction, age):
+    """Position in the calendar year (0 = 1 January) at a given age."""
+    return np.mod(birth_year_fraction + age, 1.0)
+
+
+def seasonal_cycle(year_fraction_at_draw, southern, sun: SunParams):
+    """cos of the seasonal phase: +1 at the late-summer peak, -1 at the winter trough."""
+    peak = sun.peak_day / DAYS_PER_YEAR + 0.5 * np.asarray(southern)
+    return np.cos(2.0 * np.pi * (year_fraction_at_draw - peak))
+
+
+def sun_loss_share(age, prodrome_start_age, ms_onset_age, heat_sensitive,
+                   rc: ReverseCausationParams):
+    """Share of sun-derived 25(OH)D lost at ``age`` because of MS (0 before the prodrome)."""
+    after_onset = np.asarray(age) >= ms_onset_age
+    in_prodrome = (np.asarray(age) >= prodrome_start_age) & ~after_onset
+    after = rc.onset_sun_loss + rc.heat_sun_loss * np.asarray(heat_sensitive)
+    loss = np.where(after_onset, after, np.where(in_prodrome, rc.prodrome_sun_loss, 0.0))
+    return np.minimum(loss, 1.0)
+
+
+def true_level(age, vitd_mean_nmol, sun_vitd_nmol, seasonal_amplitude_nmol, birth_year_fraction,
+               southern, prodrome_start_age, ms_onset_age, heat_sensitive,
+               post_dx_supplement_start_age, post_dx_rise_nmol, sun: SunParams,
+               rc: ReverseCausationParams):
+    """True serum 25(OH)D (nmol/L) at ``age``: long-term mean, MS-related changes, season."""
+    loss = sun_loss_share(age, prodrome_start_age, ms_onset_age, heat_sensitive, rc)
+    season = seasonal_cycle(year_fraction(birth_year_fraction, age), southern, sun)
+    supplements = np.where(np.asarray(age) >= post_dx_supplement_start_age, post_dx_rise_nmol, 0)
+    return (vitd_mean_nmol - loss * sun_vitd_nmol + supplements
+            + (1.0 - loss) * seasonal_amplitude_nmol * season)
+
+
+def assay(rng, level_nmol, measurement: MeasurementParams):
+    """Measured value: within-person variation, multiplicative assay error, lab bias."""
+    n = len(level_nmol)
+    visit = level_nmol + measurement.within_person_sd_nmol * rng.standard_normal(n)
+    sigma = np.sqrt(np.log1p(measurement.assay_cv ** 2))
+    error = np.exp(sigma * rng.standard_normal(n) - sigma ** 2 / 2)
+    return np.maximum(visit, LOWEST_NMOL) * error * measurement.lab_bias_factor

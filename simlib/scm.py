@@ -1,0 +1,341 @@
+"""A generic, vectorized structural causal model (SCM).
+
+A :class:`Model` is a set of named :class:`Node` objects. Each node is a function of
+its parents that returns a whole column (one value per person). Nothing here knows
+about vitamin D: :mod:`simlib.world` builds the vitamin D / MS world out of these
+parts, and a teacher can add a node to it in a few lines.
+
+Randomness
+----------
+Every node draws from its own stream, derived from ``(seed, node name, chunk)`` with
+:class:`numpy.random.SeedSequence`. Hence
+
+* the same seed gives the same people, bit for bit;
+* changing one node's definition or parameters leaves every column that does not
+  depend on it bitwise identical ("same people, different world");
+* an intervention :meth:`Model.do` re-evaluates only the descendants of the
+  intervened nodes, with the same noise: the two worlds are potential outcomes of
+  the same people.
+
+Populations may be sampled in fixed-size chunks (:meth:`Model.iter_chunks`), chunk
+``k`` using stream ``(seed, node, k)``, so a population larger than memory can be
+summarised piece by piece. Sampling unchunked is chunk 0 of size ``n``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from simlib.scm import Model, Node
+>>> def sunny(rng, n):
+...     return rng.random(n) < 0.3
+>>> def outdoors(rng, n, sunny):
+...     return rng.random(n) < np.where(sunny, 0.8, 0.2)
+>>> model = Model([Node("sunny", sunny), Node("outdoors", outdoors)])
+>>> pop = model.sample(1000, seed=1)
+>>> treated = model.do(sunny=True).sample(1000, seed=1)
+>>> bool(treated["outdoors"].mean() > pop["outdoors"].mean())
+True
+
+References
+----------
+Pearl J. Causality. 2nd ed. Cambridge University Press; 2009.
+NumPy, "Parallel random number generation" (SeedSequence spawning).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import ModelError, ParameterError, nearest
+
+_RESERVED = ("rng", "n")
+
+
+def stream_key(name: str) -> int:
+    """Stable 64-bit integer for a node name (independent of Python's hash seed)."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
+
+
+def as_seed_sequence(seed) -> np.random.SeedSequence:
+    """Accept an ``int`` or a :class:`numpy.random.SeedSequence` and return the latter."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ParameterError(f"seed {seed!r} is not allowed: use a whole number >= 0")
+    return np.random.SeedSequence(int(seed))
+
+
+def node_rng(seed, name: str, chunk_index: int = 0) -> np.random.Generator:
+    """The generator of node ``name`` in chunk ``chunk_index`` for ``seed``."""
+    root = as_seed_sequence(seed)
+    child = np.random.SeedSequence(
+        entropy=root.entropy, spawn_key=(*root.spawn_key, stream_key(name), chunk_index)
+    )
+    return np.random.Generator(np.random.PCG64(child))
+
+
+@dataclass(frozen=True)
+class Node:
+    """One structural equation.
+
+    Parameters
+    ----------
+    name : str
+        Column name of the node's value.
+    func : callable
+        ``func(**parents)`` returning an array of length ``n`` (or a scalar, which is
+        broadcast). It may also take ``rng`` (the node's own
+        :class:`numpy.random.Generator`) and ``n`` (number of people in the chunk).
+    parents : tuple of str, optional
+        Names of the parent nodes. By default, the function's argument names other
+        than ``rng`` and ``n``.
+    doc : str
+        One line on what the node is, with units.
+    """
+
+    name: str
+    func: Callable
+    parents: tuple[str, ...] | None = None
+    doc: str = ""
+    _wants: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ModelError(f"node name {self.name!r} must be a Python identifier")
+        if not callable(self.func):
+            raise ModelError(f"node '{self.name}': func must be callable, got {self.func!r}")
+        args = _argument_names(self.func)
+        wants = tuple(a for a in _RESERVED if a in args)
+        parents = self.parents
+        if parents is None:
+            parents = tuple(a for a in args if a not in _RESERVED)
+        object.__setattr__(self, "parents", tuple(parents))
+        object.__setattr__(self, "_wants", wants)
+
+    def evaluate(self, rng: np.random.Generator, n: int, values: Mapping) -> np.ndarray:
+        """Evaluate the equation on the parents' columns in ``values``."""
+        kwargs = {p: values[p] for p in self.parents}
+        if "rng" in self._wants:
+            kwargs["rng"] = rng
+        if "n" in self._wants:
+            kwargs["n"] = n
+        return _as_column(self.func(**kwargs), n, self.name)
+
+
+def _argument_names(func) -> tuple[str, ...]:
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return ()
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return tuple(p.name for p in params if p.kind in kinds)
+
+
+def _as_column(value, n: int, name: str) -> np.ndarray:
+    column = np.asarray(value)
+    if column.ndim == 0:
+        return np.full(n, column[()])
+    if column.shape != (n,):
+        raise ModelError(f"node '{name}' returned shape {column.shape}; expected ({n},)")
+    return column
+
+
+class Model:
+    """A structural causal model: named nodes, evaluated in topological order.
+
+    Models are immutable: :meth:`add_node`, :meth:`replace_node` and :meth:`do`
+    return new models and leave the original untouched.
+
+    Parameters
+    ----------
+    nodes : iterable of Node
+    interventions : mapping, optional
+        Node name -> value, array or function of the natural value (see :meth:`do`).
+    """
+
+    def __init__(self, nodes: Iterable[Node] = (), interventions: Mapping | None = None):
+        self.nodes: dict[str, Node] = {}
+        for node in nodes:
+            if node.name in self.nodes:
+                raise ModelError(f"node '{node.name}' is defined twice")
+            self.nodes[node.name] = node
+        self.interventions = dict(interventions or {})
+        self.order = self._topological_order()
+        for name in self.interventions:
+            self._check_known(name)
+
+    # ----------------------------------------------------------------- structure
+    def _check_known(self, name: str) -> None:
+        if name not in self.nodes:
+            raise ModelError(f"unknown node '{name}'{nearest(name, self.nodes)}")
+
+    def _topological_order(self) -> tuple[str, ...]:
+        for node in self.nodes.values():
+            for parent in node.parents:
+                if parent not in self.nodes:
+                    hint = nearest(parent, self.nodes)
+                    raise ModelError(
+                        f"node '{node.name}' needs parent '{parent}', which is not in the model"
+                        f"{hint}"
+                    )
+        order, state = [], {}
+
+        def visit(name, path):
+            if state.get(name) == "done":
+                return
+            if state.get(name) == "visiting":
+                cycle = path[path.index(name):] + [name]
+                raise ModelError("cycle in the causal graph: " + " -> ".join(cycle))
+            state[name] = "visiting"
+            for parent in self.nodes[name].parents:
+                visit(parent, path + [name])
+            state[name] = "done"
+            order.append(name)
+
+        for name in self.nodes:
+            visit(name, [])
+        return tuple(order)
+
+    def children(self, name: str) -> tuple[str, ...]:
+        """Nodes that have ``name`` as a parent."""
+        return tuple(n for n in self.order if name in self.nodes[n].parents)
+
+    def descendants(self, names: Iterable[str]) -> set[str]:
+        """All nodes downstream of ``names`` (not including them)."""
+        found, frontier = set(), list(names)
+        while frontier:
+            for child in self.children(frontier.pop()):
+                if child not in found:
+                    found.add(child)
+                    frontier.append(child)
+        return found
+
+    def ancestors(self, name: str) -> set[str]:
+        """All nodes upstream of ``name``."""
+        found, frontier = set(), [name]
+        while frontier:
+            for parent in self.nodes[frontier.pop()].parents:
+                if parent not in found:
+                    found.add(parent)
+                    frontier.append(parent)
+        return found
+
+    def edges(self) -> list[tuple[str, str]]:
+        """(parent, child) pairs in topological order, for drawing the DAG."""
+        return [(p, n) for n in self.order for p in self.nodes[n].parents]
+
+    # ------------------------------------------------------------------ changes
+    def add_node(self, name: str, func: Callable, parents=None, doc: str = "") -> Model:
+        """Return a new model with one more node."""
+        if name in self.nodes:
+            raise ModelError(f"node '{name}' already exists: use replace_node")
+        return Model([*self.nodes.values(), Node(name, func, parents, doc)], self.interventions)
+
+    def replace_node(self, name: str, func: Callable, parents=None, doc: str | None = None):
+        """Return a new model in which node ``name`` has a new equation."""
+        self._check_known(name)
+        new = Node(name, func, parents, self.nodes[name].doc if doc is None else doc)
+        nodes = [new if n.name == name else n for n in self.nodes.values()]
+        return Model(nodes, self.interventions)
+
+    def do(self, **interventions) -> Model:
+        """Return the model under the intervention ``do(node = value)``.
+
+        Each value may be a scalar (everyone gets it), an array of length ``n``
+        (unchunked sampling only), or a function of the node's natural value, e.g.
+        ``do(vitd_mean_nmol=lambda natural: natural + 25)``. The natural value is
+        computed with the node's own noise, so the intervened population is the same
+        people in a different world.
+        """
+        for name in interventions:
+            self._check_known(name)
+        return Model(self.nodes.values(), {**self.interventions, **interventions})
+
+    def affected_by_interventions(self) -> set[str]:
+        """Nodes whose values may differ from the natural model's."""
+        names = set(self.interventions)
+        return names | self.descendants(names)
+
+    # ----------------------------------------------------------------- sampling
+    def evaluate(self, n: int, seed, chunk_index: int = 0, reuse=None, keep=None) -> dict:
+        """Evaluate every node for ``n`` people; return ``{name: column}``.
+
+        Parameters
+        ----------
+        n : int
+            Number of people in this chunk.
+        seed : int or numpy.random.SeedSequence
+        chunk_index : int
+            Which chunk's streams to use (0 for unchunked sampling).
+        reuse : mapping, optional
+            Columns of the *same* people (same seed and chunk) in the natural world:
+            unaffected columns found there are copied rather than recomputed (the
+            result is identical either way, because each node has its own stream).
+        keep : iterable of str, optional
+            Columns to return. Only these and their ancestors are evaluated, and
+            intermediate columns are freed as soon as no node needs them.
+        """
+        n = _check_size(n)
+        recompute = self.affected_by_interventions() if reuse is not None else None
+        keep = set(self.order) if keep is None else set(keep)
+        needed = set(keep)
+        for name in keep:
+            self._check_known(name)
+            needed |= self.ancestors(name)
+        last_use = self._last_use(needed)
+        values: dict[str, np.ndarray] = {}
+        for position, name in enumerate(self.order):
+            if name not in needed:
+                continue
+            if recompute is not None and name not in recompute and name in reuse:
+                values[name] = np.asarray(reuse[name])
+            else:
+                values[name] = self._evaluate_node(name, n, seed, chunk_index, values)
+            for parent in self.nodes[name].parents:
+                if parent not in keep and last_use[parent] == position:
+                    del values[parent]
+        return {name: values[name] for name in self.order if name in keep}
+
+    def _evaluate_node(self, name, n, seed, chunk_index, values) -> np.ndarray:
+        node = self.nodes[name]
+        rng = node_rng(seed, name, chunk_index)
+        if name not in self.interventions:
+            return node.evaluate(rng, n, values)
+        value = self.interventions[name]
+        if callable(value):
+            return _as_column(value(node.evaluate(rng, n, values)), n, name)
+        return _as_column(value, n, name)
+
+    def _last_use(self, needed) -> dict[str, int]:
+        position = {name: i for i, name in enumerate(self.order)}
+        last = {name: position[name] for name in self.order}
+        for name in filter(needed.__contains__, self.order):
+            for parent in self.nodes[name].parents:
+                last[parent] = max(last[parent], position[name])
+        return last
+
+    def sample(self, n: int, seed, columns=None, reuse=None) -> pd.DataFrame:
+        """Sample ``n`` people in one chunk (chunk 0) and return a DataFrame."""
+        return pd.DataFrame(self.evaluate(n, seed, 0, reuse=reuse, keep=columns), copy=False)
+
+    def iter_chunks(self, n: int, seed, chunk_size: int, columns=None) -> Iterator[pd.DataFrame]:
+        """Yield the population in chunks of ``chunk_size`` people (the last may be smaller).
+
+        Chunk ``k`` uses streams ``(seed, node, k)``; the same ``chunk_size`` always
+        gives the same people.
+        """
+        n, chunk_size = _check_size(n), _check_size(chunk_size, "chunk_size")
+        for index, start in enumerate(range(0, n, chunk_size)):
+            size = min(chunk_size, n - start)
+            yield pd.DataFrame(self.evaluate(size, seed, index, keep=columns), copy=False)
+
+
+def _check_size(n, name: str = "n") -> int:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ParameterError(f"{name} = {n!r} is not allowed: use a whole number >= 1")
+    return int(n)

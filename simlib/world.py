@@ -1,0 +1,405 @@
+"""The vitamin D / multiple sclerosis world: its regions and structural equations.
+
+:func:`build_world` turns a :class:`~simlib.scenario.Scenario` into a
+:class:`~simlib.scm.Model`, one node per quantity of DESIGN.md section 2. Each
+equation below is a plain vectorized function of its parents (and its parameter
+section); its docstring says what it models and on what evidence. Life-history
+nodes come from :mod:`simlib.history`, the survey blood draw from
+:mod:`simlib.measure`.
+
+Examples
+--------
+>>> from simlib import load_scenario, build_world
+>>> world = build_world(load_scenario("null"))
+>>> people = world.sample(10_000, seed=1)
+>>> round(float(people["vitd_mean_nmol"].mean()))  # doctest: +SKIP
+54
+
+Add a node (a teacher's "oily fish" example) and rerun everything:
+
+>>> import numpy as np
+>>> def oily_fish_servings(rng, n, latitude_deg):
+...     return rng.poisson(0.5 + 0.02 * latitude_deg)
+>>> fishy = world.add_node("oily_fish_servings", oily_fish_servings)
+>>> "oily_fish_servings" in fishy.sample(100, seed=1)
+True
+"""
+
+from __future__ import annotations
+
+import inspect
+from functools import partial
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit, logit
+
+from . import history, measure
+from .scenario import Scenario
+from .scm import Model, Node
+
+REGIONS = pd.DataFrame(
+    [("Queensland", 22.0, True, 0.30, 0.05, 0.55, 1.0, 1.0),
+     ("Texas", 33.5, False, 0.30, 0.12, 0.50, 2.2, 1.8),
+     ("Missouri", 39.1, False, 0.40, 0.08, 0.70, 2.2, 1.8),
+     ("Southern Europe", 40.5, False, 0.30, 0.14, 0.20, 1.0, 1.0),
+     ("Ohio", 41.4, False, 0.50, 0.10, 0.80, 2.2, 1.8),
+     ("Tasmania", 42.0, True, 0.55, 0.03, 0.75, 1.0, 1.0),
+     ("Central Europe", 47.0, False, 0.55, 0.16, 0.45, 1.0, 1.0),
+     ("Wales", 52.0, False, 0.65, 0.08, 0.90, 1.0, 1.0),
+     ("Scotland", 57.0, False, 0.70, 0.14, 0.92, 1.0, 1.0),
+     ("Western Norway", 60.4, False, 0.65, 0.10, 0.95, 1.8, 1.0)],
+    columns=["region", "latitude_deg", "southern", "cloudiness", "weight", "ancestry_mean",
+             "diet_factor", "supplement_odds_ratio"],
+)
+"""Regions of the world.
+
+``latitude_deg`` is absolute (``southern`` flags the hemisphere, for seasons);
+``cloudiness`` 0-1; ``weight`` the share of the population; ``ancestry_mean`` the mean
+northern-European ancestry share; ``diet_factor`` multiplies dietary vitamin D (US
+milk fortification, Calvo et al., Am J Clin Nutr 2004;80:1710S; Norwegian fish and
+cod-liver oil, Kampman et al., Mult Scler 2007;13:1043); ``supplement_odds_ratio``
+multiplies the odds of supplement use (higher in the US: Rooney et al., JAMA 2017).
+Texas, Missouri and Ohio are the three sites of Noonan et al. 2010; Wales, Scotland
+and Western Norway (Hordaland) those of the high-latitude incidence registers.
+"""
+
+SNPS = ("gc", "cyp2r1", "dhcr7", "cyp24a1")
+SNP_COLUMNS = tuple(f"snp_{s}" for s in SNPS)
+
+
+# ------------------------------------------------------------- place and people
+def female(rng, n, population):
+    """Sex: True for women."""
+    return rng.random(n) < population.female_share
+
+
+def region_id(rng, n):
+    """Region of residence (index into ``REGIONS``), by population weight."""
+    return rng.choice(len(REGIONS), size=n, p=REGIONS["weight"].to_numpy()).astype(np.int16)
+
+
+def _region_column(column, region_id):
+    return REGIONS[column].to_numpy()[region_id]
+
+
+def ancestry_north(rng, region_id, ancestry):
+    """Share of northern-European ancestry: beta around the region's mean."""
+    mean = _region_column("ancestry_mean", region_id)
+    return rng.beta(mean * ancestry.concentration, (1 - mean) * ancestry.concentration)
+
+
+def hla_drb1_1501(rng, n, ancestry_north, ancestry):
+    """HLA-DRB1*15:01 carriage: commoner with northern ancestry (10% to 30%)."""
+    share = ancestry.hla_carrier_low + (ancestry.hla_carrier_high - ancestry.hla_carrier_low) \
+        * ancestry_north
+    return rng.random(n) < share
+
+
+def skin_dark(rng, n, ancestry_north, ancestry):
+    """Darker skin pigmentation (slower cutaneous vitamin D synthesis)."""
+    return rng.random(n) < ancestry.dark_skin_low * (1.0 - ancestry_north)
+
+
+def snp_count(rng, n, ancestry_north, genetics, index):
+    """Number of 25(OH)D-raising alleles (0-2) at one SNP; frequency shifts with ancestry."""
+    freq = genetics.allele_freq[index] + genetics.ancestry_shift * (ancestry_north - 0.5)
+    freq = np.clip(freq, 0.01, 0.99)
+    return ((rng.random(n) < freq).astype(np.int8) + (rng.random(n) < freq)).astype(np.int8)
+
+
+def vitd_gene_score_nmol(snp_gc, snp_cyp2r1, snp_dhcr7, snp_cyp24a1, genetics):
+    """Genetic effect on 25(OH)D (nmol/L), centred at the reference allele frequencies."""
+    counts = (snp_gc, snp_cyp2r1, snp_dhcr7, snp_cyp24a1)
+    return sum(beta * (count - 2 * freq) for beta, count, freq
+               in zip(genetics.effect_nmol, counts, genetics.allele_freq, strict=True))
+
+
+def vitd_raising_alleles(snp_gc, snp_cyp2r1, snp_dhcr7, snp_cyp24a1):
+    """Total number of 25(OH)D-raising alleles (0-8), the unweighted allele score."""
+    return (snp_gc.astype(np.int16) + snp_cyp2r1 + snp_dhcr7 + snp_cyp24a1).astype(np.int8)
+
+
+def standard_normal_trait(rng, n):
+    """A latent trait with mean 0 and SD 1 (health consciousness, outdoor propensity)."""
+    return rng.standard_normal(n)
+
+
+# --------------------------------------------------------------------- behaviour
+def adolescent_bmi(rng, n, health_consciousness, behaviour):
+    """BMI at about age 18 (kg/m2), log-normal; lower with health consciousness."""
+    log_bmi = np.log(behaviour.bmi_median) + behaviour.bmi_health_effect * health_consciousness
+    return np.exp(log_bmi + behaviour.bmi_log_sd * rng.standard_normal(n))
+
+
+def obese(adolescent_bmi):
+    """Adolescent obesity: BMI >= 30 kg/m2."""
+    return adolescent_bmi >= 30.0
+
+
+def smoker(rng, n, health_consciousness, behaviour):
+    """Ever regular smoker; less likely with health consciousness."""
+    log_odds = logit(behaviour.smoking_share) + behaviour.smoking_health_log_or \
+        * health_consciousness
+    return rng.random(n) < expit(log_odds)
+
+
+def diet_vitd_iu(rng, n, region_id, behaviour):
+    """Dietary vitamin D (IU/day), log-normal; higher with fortification or fish diets."""
+    median = behaviour.diet_median_iu * _region_column("diet_factor", region_id)
+    return median * np.exp(behaviour.diet_log_sd * rng.standard_normal(n))
+
+
+def supplement_iu(rng, n, health_consciousness, region_id, behaviour):
+    """Vitamin D supplement dose (IU/day) before any MS; 0 for non-users."""
+    log_odds = logit(behaviour.supplement_share) + behaviour.supplement_health_log_or \
+        * health_consciousness + np.log(_region_column("supplement_odds_ratio", region_id))
+    user = rng.random(n) < expit(log_odds)
+    cumulative = np.cumsum(behaviour.supplement_dose_shares)
+    choice = np.minimum(np.searchsorted(cumulative, rng.random(n)), len(cumulative) - 1)
+    return np.where(user, np.asarray(behaviour.supplement_doses_iu)[choice], 0.0)
+
+
+def ebv_infected(rng, n, infection):
+    """Ever infected with Epstein-Barr virus."""
+    return rng.random(n) < infection.ebv_share
+
+
+def infectious_mononucleosis(rng, n, ebv_infected, latitude_deg, infection):
+    """Symptomatic primary EBV infection; commoner at high latitude (late infection)."""
+    log_odds = logit(infection.im_share_at_45) + infection.im_log_or_per_degree \
+        * (latitude_deg - history.REFERENCE_LATITUDE)
+    return ebv_infected & (rng.random(n) < expit(log_odds))
+
+
+# ------------------------------------------------------------ sun and 25(OH)D
+def outdoor_hours(outdoor_propensity, behaviour):
+    """Daily time outdoors in daylight (hours), log-normal in outdoor propensity."""
+    return behaviour.outdoor_hours_median * np.exp(behaviour.outdoor_log_sd * outdoor_propensity)
+
+
+def uvb_dose(latitude_deg, cloudiness, outdoor_hours, behaviour, sun):
+    """Personal UVB dose relative to a median person at 45 degrees under average cloud."""
+    ambient = np.exp(-sun.uvb_decline_per_degree * (latitude_deg - history.REFERENCE_LATITUDE))
+    clouds = (1 - sun.cloud_uvb_loss * cloudiness) / (1 - sun.cloud_uvb_loss * 0.5)
+    return ambient * clouds * outdoor_hours / behaviour.outdoor_hours_median
+
+
+def vitd_person_factor(rng, n, adolescent_bmi, vitamin_d):
+    """Multiplier of a person's 25(OH)D: BMI (Vimaleswaran 2013) x unexplained variation."""
+    bmi = np.exp(vitamin_d.bmi_percent_per_unit / 100 * (adolescent_bmi - 22.0))
+    sigma = vitamin_d.person_log_sd
+    return bmi * np.exp(sigma * rng.standard_normal(n) - sigma ** 2 / 2)
+
+
+def sun_vitd_nmol(uvb_dose, skin_dark, vitd_person_factor, sun, ancestry):
+    """Long-term 25(OH)D made in the skin (nmol/L); synthesis saturates with dose."""
+    skin = np.where(skin_dark, ancestry.dark_skin_synthesis, 1.0)
+    return sun.sun_nmol_reference * uvb_dose ** sun.sun_dose_exponent * skin * vitd_person_factor
+
+
+def oral_rise_nmol(dose_iu, vitamin_d):
+    """Concave (Michaelis-Menten) rise of 25(OH)D with oral vitamin D (IU/day)."""
+    return vitamin_d.oral_max_rise_nmol * dose_iu / (dose_iu + vitamin_d.oral_half_dose_iu)
+
+
+def oral_vitd_nmol(diet_vitd_iu, supplement_iu, vitd_person_factor, vitamin_d):
+    """Long-term 25(OH)D from diet and supplements (nmol/L)."""
+    return oral_rise_nmol(diet_vitd_iu + supplement_iu, vitamin_d) * vitd_person_factor
+
+
+def vitd_mean_nmol(sun_vitd_nmol, oral_vitd_nmol, vitd_gene_score_nmol, vitd_person_factor,
+                   vitamin_d):
+    """Long-term mean serum 25(OH)D before any MS (nmol/L): the causal exposure."""
+    other = (vitamin_d.other_nmol + vitd_gene_score_nmol) * vitd_person_factor
+    return np.maximum(other + sun_vitd_nmol + oral_vitd_nmol, measure.LOWEST_NMOL)
+
+
+def seasonal_amplitude_nmol(sun_vitd_nmol, latitude_deg, sun):
+    """Half the summer-winter swing (nmol/L): grows with latitude and sun-derived 25(OH)D."""
+    fraction = np.minimum(sun.seasonal_fraction_per_degree * latitude_deg, 0.9)
+    return sun_vitd_nmol * fraction
+
+
+# -------------------------------------------------------------------- MS hazard
+def ms_log_hazard_ratio(female, hla_drb1_1501, ebv_infected, infectious_mononucleosis, obese,
+                        smoker, uvb_dose, latitude_deg, vitd_mean_nmol, vitd_raising_alleles,
+                        ms, genetics):
+    """Log hazard ratio of MS onset relative to the reference person of ``ms.baseline``."""
+    lp = (np.log(ms.hr_female) * female + np.log(ms.hr_hla) * hla_drb1_1501
+          + np.log(ms.hr_ebv) * (ebv_infected.astype(float) - 1.0)
+          + np.log(ms.hr_im) * infectious_mononucleosis + np.log(ms.hr_obesity) * obese
+          + np.log(ms.hr_smoking) * smoker
+          + np.log(ms.uvb_hr_per_doubling) * np.log2(uvb_dose)
+          + np.log(ms.latitude_hr_per_10_degrees)
+          * (np.clip(latitude_deg, ms.latitude_floor_deg, ms.latitude_plateau_deg)
+             - history.REFERENCE_LATITUDE) / 10.0)
+    alleles = vitd_raising_alleles - 2 * sum(genetics.allele_freq)
+    return lp + vitd_log_hazard(vitd_mean_nmol, ms) \
+        + np.log(genetics.pleiotropy_hr_per_allele) * alleles
+
+
+def vitd_log_hazard(vitd_nmol, ms):
+    """Causal contribution of 25(OH)D to the log hazard (0 at 50 nmol/L, linear or threshold)."""
+    slope = np.log(ms.vitd_hr_per_25nmol) / 25.0
+    if ms.vitd_effect_shape == "threshold":
+        return slope * (np.minimum(vitd_nmol, ms.vitd_threshold_nmol) - ms.vitd_threshold_nmol)
+    return slope * (vitd_nmol - history.REFERENCE_VITD_NMOL)
+
+
+# ------------------------------------------------------------------ after onset
+def heat_sensitive(rng, n, reverse_causation):
+    """Would become heat sensitive with MS (Uhthoff phenomenon)."""
+    return rng.random(n) < reverse_causation.heat_sensitive_share
+
+
+def post_dx_supplement_iu(rng, n, reverse_causation):
+    """Supplement dose (IU/day) a person would start after an MS diagnosis; 0 if none."""
+    starts = rng.random(n) < reverse_causation.supplement_share
+    doses = np.asarray(reverse_causation.supplement_doses_iu)
+    return np.where(starts, doses[rng.integers(0, len(doses), n)], 0.0)
+
+
+def post_dx_supplement_start_age(rng, n, diagnosis_age, post_dx_supplement_iu,
+                                 reverse_causation):
+    """Age at starting supplements after diagnosis; ``inf`` if never."""
+    delay = rng.exponential(reverse_causation.uptake_mean_years, n) \
+        if reverse_causation.uptake_mean_years > 0 else np.zeros(n)
+    return np.where(post_dx_supplement_iu > 0, diagnosis_age + delay, np.inf)
+
+
+def post_dx_rise_nmol(diet_vitd_iu, supplement_iu, post_dx_supplement_iu, vitd_person_factor,
+                      vitamin_d):
+    """Extra 25(OH)D (nmol/L) from post-diagnosis supplements, on the concave curve."""
+    before = diet_vitd_iu + supplement_iu
+    rise = oral_rise_nmol(before + post_dx_supplement_iu, vitamin_d) \
+        - oral_rise_nmol(before, vitamin_d)
+    return rise * vitd_person_factor
+
+
+def vitd_after_onset_nmol(vitd_mean_nmol, sun_vitd_nmol, heat_sensitive, reverse_causation):
+    """Long-term 25(OH)D after onset, before any post-diagnosis supplement (nmol/L)."""
+    rc = reverse_causation
+    loss = np.minimum(rc.onset_sun_loss + rc.heat_sun_loss * heat_sensitive, 1.0)
+    return vitd_mean_nmol - loss * sun_vitd_nmol
+
+
+def vitd_on_supplement_nmol(vitd_after_onset_nmol, post_dx_rise_nmol):
+    """Long-term 25(OH)D after onset once post-diagnosis supplements have started."""
+    return vitd_after_onset_nmol + post_dx_rise_nmol
+
+
+def alive(ms_excess_death_age, age):
+    """Alive at the survey (people with MS may have died of its excess mortality)."""
+    return ms_excess_death_age > age
+
+
+def death_age(background_death_age, ms_excess_death_age):
+    """Age at death (background or MS-related, whichever comes first)."""
+    return np.minimum(background_death_age, ms_excess_death_age)
+
+
+def relapse_expected(ms_onset_age, age, post_dx_supplement_start_age, vitd_after_onset_nmol,
+                     vitd_on_supplement_nmol, birth_year_fraction, southern, relapse):
+    """Expected number of relapses from onset to the survey (see :mod:`simlib.history`)."""
+    return history.expected_relapses(ms_onset_age, age, post_dx_supplement_start_age,
+                                     vitd_after_onset_nmol, vitd_on_supplement_nmol,
+                                     birth_year_fraction, southern, relapse)
+
+
+def relapse_count(rng, relapse_expected):
+    """Number of relapses from onset to the survey (Poisson)."""
+    return rng.poisson(relapse_expected).astype(np.int16)
+
+
+def vitd_survey_nmol(rng, age, vitd_mean_nmol, sun_vitd_nmol, seasonal_amplitude_nmol,
+                     birth_year_fraction, southern, prodrome_start_age, ms_onset_age,
+                     heat_sensitive, post_dx_supplement_start_age, post_dx_rise_nmol, sun,
+                     reverse_causation, measurement):
+    """25(OH)D measured in one blood draw at the survey date (nmol/L)."""
+    level = measure.true_level(age, vitd_mean_nmol, sun_vitd_nmol, seasonal_amplitude_nmol,
+                               birth_year_fraction, southern, prodrome_start_age, ms_onset_age,
+                               heat_sensitive, post_dx_supplement_start_age, post_dx_rise_nmol,
+                               sun, reverse_causation)
+    return measure.assay(rng, level, measurement)
+
+
+# ------------------------------------------------------------------- assembly
+def _equation(name, func, scenario: Scenario, doc=None, **fixed) -> Node:
+    """A node whose parameter-section arguments are filled from the scenario."""
+    args = [p for p in inspect.signature(func).parameters if p not in fixed]
+    sections = {a: getattr(scenario, a) for a in args if hasattr(scenario, a)}
+    bound = partial(func, **sections, **fixed)
+    parents = tuple(a for a in args if a not in sections and a not in ("rng", "n"))
+    wants = [a for a in ("rng", "n") if a in args]
+
+    def call(rng, n, **values):
+        extra = {"rng": rng, "n": n}
+        return bound(**values, **{w: extra[w] for w in wants})
+
+    summary = (doc or (func.__doc__ or "").strip().splitlines()[0])
+    return Node(name, call, parents, summary)
+
+
+def _equations(s: Scenario):
+    p = partial(_equation, scenario=s)
+    region = [p(col, partial(_region_column, col), doc=f"{col} of the region")
+              for col in ("latitude_deg", "southern", "cloudiness")]
+    return [
+        p("female", female), p("region_id", region_id), *region,
+        p("ancestry_north", ancestry_north), p("hla_drb1_1501", hla_drb1_1501),
+        p("skin_dark", skin_dark),
+        *[p(col, snp_count, index=i, doc=f"raising alleles at {snp.upper()}")
+          for i, (snp, col) in enumerate(zip(SNPS, SNP_COLUMNS, strict=True))],
+        p("vitd_gene_score_nmol", vitd_gene_score_nmol),
+        p("vitd_raising_alleles", vitd_raising_alleles),
+        p("health_consciousness", standard_normal_trait, doc="latent health consciousness (SD)"),
+        p("outdoor_propensity", standard_normal_trait, doc="latent liking for the outdoors (SD)"),
+        p("adolescent_bmi", adolescent_bmi), p("obese", obese), p("smoker", smoker),
+        p("ebv_infected", ebv_infected), p("infectious_mononucleosis", infectious_mononucleosis),
+        p("diet_vitd_iu", diet_vitd_iu), p("supplement_iu", supplement_iu),
+        p("outdoor_hours", outdoor_hours), p("uvb_dose", uvb_dose),
+        p("vitd_person_factor", vitd_person_factor), p("sun_vitd_nmol", sun_vitd_nmol),
+        p("oral_vitd_nmol", oral_vitd_nmol), p("vitd_mean_nmol", vitd_mean_nmol),
+        p("seasonal_amplitude_nmol", seasonal_amplitude_nmol),
+        *_history_equations(s),
+    ]
+
+
+def _history_equations(s: Scenario):
+    p = partial(_equation, scenario=s)
+    pop, ms = s.population, s.ms
+    return [
+        p("age", lambda rng, n: history.stationary_age(rng, n, pop), doc="age at the survey"),
+        p("birth_year_fraction", lambda rng, n: rng.random(n), doc="birthday as a year fraction"),
+        p("ms_log_hazard_ratio", ms_log_hazard_ratio),
+        p("ms_onset_age", lambda rng, ms_log_hazard_ratio:
+          history.onset_age(rng, ms_log_hazard_ratio, ms), doc="age at MS onset (inf: never)"),
+        p("prodrome_start_age", lambda rng, ms_onset_age:
+          history.prodrome_start_age(rng, ms_onset_age, ms), doc="age at start of prodrome"),
+        p("diagnosis_age", lambda rng, ms_onset_age: history.diagnosis_age(rng, ms_onset_age, ms),
+          doc="age at MS diagnosis"),
+        p("background_death_age", lambda rng, age: history.background_death_age(rng, age, pop),
+          doc="age at death without MS, given alive at the survey"),
+        p("ms_excess_death_age", lambda rng, ms_onset_age:
+          history.ms_excess_death_age(rng, ms_onset_age, pop),
+          doc="age at death from MS excess mortality"),
+        p("alive", alive), p("death_age", death_age),
+        p("heat_sensitive", heat_sensitive), p("post_dx_supplement_iu", post_dx_supplement_iu),
+        p("post_dx_supplement_start_age", post_dx_supplement_start_age),
+        p("post_dx_rise_nmol", post_dx_rise_nmol),
+        p("vitd_after_onset_nmol", vitd_after_onset_nmol),
+        p("vitd_on_supplement_nmol", vitd_on_supplement_nmol),
+        p("relapse_expected", relapse_expected), p("relapse_count", relapse_count),
+        p("vitd_survey_nmol", vitd_survey_nmol),
+    ]
+
+
+def build_world(scenario: Scenario) -> Model:
+    """The structural causal model of ``scenario`` (see the module docstring)."""
+    return Model(_equations(scenario))
+
+
+def region_names(region_id) -> pd.Categorical:
+    """Region names for an array of ``region_id`` values."""
+    return pd.Categorical.from_codes(np.asarray(region_id), categories=REGIONS["region"])
