@@ -279,7 +279,9 @@ def fit_incidence(scenario: Scenario, n: int = 1_000_000, seed: int = 2024) -> S
 
 
 #: How each simulated figure is compared with its published value: ``ci`` (inside the
-#: published confidence interval), ``rel20`` (within 20%), ``share`` (within 20% or
+#: published confidence interval), ``rel20`` (within 20%), ``rel30`` (within 30%, for
+#: the prevalence gradient over three US surveys, which the issue asks to be
+#: "comparable" and which carries the noise of small prevalent counts), ``share`` (within 20% or
 #: 2 percentage points, whichever is wider: small published shares carry their own
 #: sampling error), or ``range:LOW:HIGH`` (a stated range, for figures that are
 #: only comparable, not equal).
@@ -288,7 +290,7 @@ COMPARISONS = {
     "inc_hordaland": "rel20", "inc_high_latitude": "range:8.0:9.5", "sex_ratio_inc": "rel20",
     "age_dx_mean": "rel20", "vitd_global_mean": "ci", "vitd_sd": "rel20",
     "vitd_us_distribution": "share", "vitd_season_uk": "share", "mr_instrument_var": "rel20",
-    "us_prev_slope": "rel20", "lat_prev_slope": "range:2.6:13.2",
+    "us_prev_slope": "rel30", "lat_prev_slope": "range:2.6:13.2",
 }
 #: Where a simulated figure is compared with a published row of another id.
 PUBLISHED_ID = {"inc_high_latitude": "inc_scotland", "us_prev_slope": "us_prev_ohio",
@@ -308,7 +310,8 @@ def _within(rule: str, simulated: float, published: float, row) -> bool:
     if rule.startswith("range:"):
         low, high = (float(x) for x in rule.split(":")[1:])
         return low <= simulated <= high
-    return abs(simulated - published) <= 0.2 * abs(published)
+    tolerance = 0.3 if rule == "rel30" else 0.2
+    return abs(simulated - published) <= tolerance * abs(published)
 
 
 def us_site_slope(regions: pd.DataFrame) -> tuple[float, float]:
@@ -339,3 +342,32 @@ def calibration_table(figures: dict) -> pd.DataFrame:
                          "rule": rule, "within": _within(rule, sim, pub, row),
                          "citation": row["citation"]})
     return pd.DataFrame(rows).set_index("figure")
+
+
+DOSE_BASELINE_BEST_D = (40.0, 60.0)  # nmol/L; BEST-D pilot enrolled at about 50
+DOSE_BASELINE_BURTON = (60.0, 100.0)  # nmol/L; Burton et al. 2010 started at about 78
+
+
+def dose_response_figures(scenario: Scenario, n: int = 200_000, seed=5) -> dict:
+    """Dose-response figures by intervention on supplements (long-term 25(OH)D).
+
+    ``dose_low`` and ``dose_high`` are mean rises per 1000 IU/day over 0-1000 and
+    15,000-20,000 IU/day in the whole population; ``dose_rct`` is the mean level at
+    0 (placebo), 2000 and 4000 IU/day among people whose level without supplements is
+    40-60 nmol/L, as in BEST-D; ``dose_40000`` the level at 40,000 IU/day among people
+    at 60-100 nmol/L, as in Burton et al. 2010.
+    """
+    world = build_world(scenario)
+    natural = world.evaluate(n, seed, keep=("vitd_mean_nmol",))
+    doses = (0.0, 1000.0, 2000.0, 4000.0, 15000.0, 20000.0, 40000.0)
+    level = {d: world.do(supplement_iu=d).evaluate(n, seed, reuse=natural,
+                                                   keep=("vitd_mean_nmol",))["vitd_mean_nmol"]
+             for d in doses}
+    best_d = (level[0.0] >= DOSE_BASELINE_BEST_D[0]) & (level[0.0] < DOSE_BASELINE_BEST_D[1])
+    burton = (level[0.0] >= DOSE_BASELINE_BURTON[0]) & (level[0.0] < DOSE_BASELINE_BURTON[1])
+    return {
+        "dose_low": float(np.mean(level[1000.0] - level[0.0])),
+        "dose_high": float(np.mean(level[20000.0] - level[15000.0]) / 5.0),
+        "dose_rct": tuple(float(level[d][best_d].mean()) for d in (0.0, 2000.0, 4000.0)),
+        "dose_40000": float(level[40000.0][burton].mean()),
+    }

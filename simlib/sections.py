@@ -68,7 +68,7 @@ class GeneticsParams(Section):
     """
 
     section_name = "genetics"
-    effect_nmol: tuple = param((7.0, 3.5, 3.5, 2.5), "nmol/L per raising allele", 0.0, 30.0,
+    effect_nmol: tuple = param((6.5, 3.2, 3.2, 2.3), "nmol/L per raising allele", 0.0, 30.0,
                                "Wang et al., Lancet 2010;376:180; Mokry et al. 2015",
                                "GC, CYP2R1, DHCR7, CYP24A1 effects on 25(OH)D", length=4)
     allele_freq: tuple = param((0.70, 0.40, 0.75, 0.80), "proportion", 0.01, 0.99,
@@ -110,7 +110,7 @@ class BehaviourParams(Section):
                                   "NHANES dietary intake of vitamin D (about 150-200 IU/day)",
                                   "median dietary vitamin D")
     diet_log_sd: float = param(0.6, "log IU/day", 0.0, 2.0, "assumption", "spread of diet")
-    supplement_share: float = param(0.20, "proportion", 0.0, 1.0,
+    supplement_share: float = param(0.25, "proportion", 0.0, 1.0,
                                     "Rooney et al., JAMA 2017;317:2448 (NHANES)",
                                     "supplement users (before any MS) at average health "
                                     "consciousness")
@@ -119,7 +119,7 @@ class BehaviourParams(Section):
     supplement_doses_iu: tuple = param((400.0, 1000.0, 2000.0, 4000.0), "IU/day", 0.0, 50000.0,
                                        "Rooney 2017: 400-1000 IU common, >=4000 IU rare",
                                        "doses taken by users", length=4)
-    supplement_dose_shares: tuple = param((0.40, 0.35, 0.17, 0.08), "proportion", 0.0, 1.0,
+    supplement_dose_shares: tuple = param((0.45, 0.35, 0.15, 0.05), "proportion", 0.0, 1.0,
                                           "Rooney 2017", "share of users on each dose",
                                           length=4)
 
@@ -164,7 +164,7 @@ class SunParams(Section):
     sun_dose_exponent: float = param(0.3, "elasticity", 0.1, 1.0,
                                      "skin synthesis saturates with dose (Holick 2007)",
                                      "25(OH)D from sun grows as dose to this power")
-    seasonal_fraction_per_degree: float = param(0.011, "per degree", 0.0, 0.05,
+    seasonal_fraction_per_degree: float = param(0.010, "per degree", 0.0, 0.05,
                                                 "calibrated to Hypponen & Power 2007 and "
                                                 "Klingberg 2015 (8 nmol/L per month)",
                                                 "seasonal amplitude as a fraction of the sun "
@@ -179,18 +179,23 @@ class VitaminDParams(Section):
     """Long-term 25(OH)D: sun + oral intake (concave) + genes, scaled by BMI."""
 
     section_name = "vitamin_d"
-    other_nmol: float = param(16.0, "nmol/L", 0.0, 100.0, "assumption (stores, other sources)",
+    other_nmol: float = param(25.0, "nmol/L", 0.0, 100.0, "assumption (stores, other sources)",
                               "25(OH)D not from sun, diet, supplements or genes")
-    oral_max_rise_nmol: float = param(300.0, "nmol/L", 10.0, 1000.0,
-                                      "fitted to BEST-D pilot 2017 (2000 and 4000 IU/day)",
-                                      "maximal rise from oral vitamin D (Michaelis-Menten)")
-    oral_half_dose_iu: float = param(10000.0, "IU/day", 100.0, 100000.0,
-                                     "fitted to BEST-D pilot 2017",
+    oral_max_rise_nmol: float = param(183.0, "nmol/L", 10.0, 1000.0,
+                                      "fitted to Ekwaru/Veugelers 2014 (12 per 1000 IU at "
+                                      "0-1000, 1.1 at 15000-20000) and BEST-D 2017",
+                                      "maximal rise of 25(OH)D from oral vitamin D")
+    oral_half_dose_iu: float = param(4320.0, "IU/day", 100.0, 100000.0,
+                                     "fitted as oral_max_rise_nmol",
                                      "oral dose giving half the maximal rise")
+    oral_hill: float = param(2.0, "Hill coefficient", 0.5, 4.0,
+                             "fitted as oral_max_rise_nmol (1 = Michaelis-Menten)",
+                             "steepness of the dose-response; concave above "
+                             "half_dose/sqrt(3) for a coefficient of 2")
     bmi_percent_per_unit: float = param(-1.15, "percent per kg/m2", -5.0, 0.0,
                                         "Vimaleswaran et al., PLoS Med 2013;10:e1001383",
                                         "change in 25(OH)D per kg/m2 of BMI above 22")
-    person_log_sd: float = param(0.10, "log nmol/L", 0.0, 1.0,
+    person_log_sd: float = param(0.16, "log nmol/L", 0.0, 1.0,
                                  "calibrated to SD 22 nmol/L (Meng 2012)",
                                  "unexplained between-person variation")
 
