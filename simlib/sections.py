@@ -93,7 +93,7 @@ class BehaviourParams(Section):
     outdoor_hours_median: float = param(1.5, "hours/day", 0.1, 12.0,
                                         "time-use surveys (assumption)",
                                         "median daily time outdoors in daylight")
-    outdoor_log_sd: float = param(0.30, "log hours", 0.0, 2.0, "assumption",
+    outdoor_log_sd: float = param(0.25, "log hours", 0.0, 2.0, "assumption",
                                   "spread of outdoor time between people")
     bmi_median: float = param(22.0, "kg/m2", 15.0, 35.0, "Hedstrom et al. 2016 (BMI at 20)",
                               "median adolescent BMI")
@@ -153,15 +153,17 @@ class SunParams(Section):
     """Ambient UVB, skin synthesis and the seasonal cycle of 25(OH)D."""
 
     section_name = "sun"
-    uvb_decline_per_degree: float = param(0.035, "log UVB per degree", 0.0, 0.2,
-                                          "ambient erythemal UV climatology (TOMS); Lucas 2011",
+    uvb_decline_per_degree: float = param(0.05, "log UVB per degree", 0.0, 0.2,
+                                          "vitamin-D-effective UVB climatology (TOMS); with "
+                                          "sun_dose_exponent gives -0.69 nmol/L per degree "
+                                          "in fair skin (Hagenau 2009)",
                                           "fall of ambient UVB with latitude")
     cloud_uvb_loss: float = param(0.5, "proportion", 0.0, 1.0, "assumption",
                                   "share of UVB removed at cloudiness 1")
     sun_nmol_reference: float = param(26.0, "nmol/L", 0.0, 200.0,
                                       "calibrated to Hagenau et al. 2009 (mean 54 nmol/L)",
                                       "25(OH)D from sun at UVB dose 1 with fair skin")
-    sun_dose_exponent: float = param(0.3, "elasticity", 0.1, 1.0,
+    sun_dose_exponent: float = param(0.4, "elasticity", 0.1, 1.0,
                                      "skin synthesis saturates with dose (Holick 2007)",
                                      "25(OH)D from sun grows as dose to this power")
     seasonal_fraction_per_degree: float = param(0.010, "per degree", 0.0, 0.05,
@@ -205,7 +207,7 @@ class MSParams(Section):
     """The MS onset hazard: baseline by age and the causes that multiply it."""
 
     section_name = "ms"
-    baseline_per_100k: float = param(3.5747, "per 100,000 person-years", 0.0, 1000.0,
+    baseline_per_100k: float = param(3.5678, "per 100,000 person-years", 0.0, 1000.0,
                                      "calibrated to Alonso & Hernan 2008 (women 3.6, men 2.0)",
                                      "onset hazard at the peak age for a reference person "
                                      "(man, EBV+, no other factor, 25(OH)D 50 nmol/L, "
@@ -233,7 +235,7 @@ class MSParams(Section):
                                        "2019 (sun acts partly without 25(OH)D)",
                                        "direct immune effect of doubling the UVB dose, "
                                        "not through 25(OH)D")
-    latitude_hr_per_10_degrees: float = param(3.248, "hazard ratio", 0.1, 10.0,
+    latitude_hr_per_10_degrees: float = param(3.116, "hazard ratio", 0.1, 10.0,
                                               "calibrated to the incidence gradient "
                                               "(Scotland, Wales, Hordaland)",
                                               "unexplained latitude factors per 10 degrees "

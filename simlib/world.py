@@ -40,10 +40,10 @@ from .scm import Model, Node
 
 REGIONS = pd.DataFrame(
     [("Queensland", 22.0, True, 0.30, 0.05, 0.55, 1.0, 1.0),
-     ("Texas", 33.5, False, 0.30, 0.12, 0.50, 2.2, 2.5),
-     ("Missouri", 39.1, False, 0.40, 0.08, 0.70, 2.2, 2.5),
+     ("Texas", 33.5, False, 0.30, 0.12, 0.50, 2.2, 2.0),
+     ("Missouri", 39.1, False, 0.40, 0.08, 0.70, 2.2, 2.0),
      ("Southern Europe", 40.5, False, 0.30, 0.14, 0.20, 1.0, 1.0),
-     ("Ohio", 41.4, False, 0.50, 0.10, 0.80, 2.2, 2.5),
+     ("Ohio", 41.4, False, 0.50, 0.10, 0.80, 2.2, 2.0),
      ("Tasmania", 42.0, True, 0.55, 0.03, 0.75, 1.0, 1.0),
      ("Central Europe", 47.0, False, 0.55, 0.16, 0.45, 1.0, 1.0),
      ("Wales", 52.0, False, 0.65, 0.08, 0.90, 1.0, 1.0),

@@ -1,0 +1,141 @@
+"""The generic structural causal model: exact distributions, streams, do(), chunks, errors."""
+
+import numpy as np
+import pytest
+
+from simlib.errors import ModelError, ParameterError
+from simlib.scm import Model, Node
+
+# A tiny model with a joint distribution we can write down exactly:
+#   rain ~ Bernoulli(0.3); sprinkler | rain ~ Bernoulli(0.1 if rain else 0.6);
+#   wet | rain, sprinkler ~ Bernoulli(P_WET[rain, sprinkler]).
+P_RAIN = 0.3
+P_SPRINKLER = {True: 0.1, False: 0.6}
+P_WET = {(False, False): 0.05, (False, True): 0.8, (True, False): 0.9, (True, True): 0.99}
+
+
+def rain(rng, n):
+    return rng.random(n) < P_RAIN
+
+
+def sprinkler(rng, n, rain):
+    return rng.random(n) < np.where(rain, P_SPRINKLER[True], P_SPRINKLER[False])
+
+
+def wet(rng, n, rain, sprinkler):
+    p = np.select([~rain & ~sprinkler, ~rain & sprinkler, rain & ~sprinkler],
+                  [P_WET[False, False], P_WET[False, True], P_WET[True, False]],
+                  P_WET[True, True])
+    return rng.random(n) < p
+
+
+def garden() -> Model:
+    return Model([Node("rain", rain), Node("sprinkler", sprinkler), Node("wet", wet)])
+
+
+def exact_joint(p_rain=P_RAIN):
+    joint = {}
+    for r in (False, True):
+        for s in (False, True):
+            pr = p_rain if r else 1 - p_rain
+            ps = P_SPRINKLER[r] if s else 1 - P_SPRINKLER[r]
+            for w in (False, True):
+                joint[r, s, w] = pr * ps * (P_WET[r, s] if w else 1 - P_WET[r, s])
+    return joint
+
+
+def test_joint_distribution_matches_the_exact_one():
+    n = 400_000
+    people = garden().sample(n, seed=11)
+    for (r, s, w), p in exact_joint().items():
+        observed = np.mean((people["rain"] == r) & (people["sprinkler"] == s)
+                           & (people["wet"] == w))
+        se = np.sqrt(p * (1 - p) / n)
+        assert abs(observed - p) < 4 * se, (r, s, w, observed, p)
+
+
+def test_do_gives_the_interventional_distribution():
+    n = 400_000
+    wet_if_sprinkled = garden().do(sprinkler=True).sample(n, seed=3)["wet"].mean()
+    exact = P_RAIN * P_WET[True, True] + (1 - P_RAIN) * P_WET[False, True]
+    assert abs(wet_if_sprinkled - exact) < 4 * np.sqrt(exact * (1 - exact) / n)
+
+
+def test_same_seed_identical_and_different_seeds_differ():
+    a, b = garden().sample(1000, seed=5), garden().sample(1000, seed=5)
+    assert all(np.array_equal(a[c], b[c]) for c in a)
+    assert not np.array_equal(a["wet"], garden().sample(1000, seed=6)["wet"])
+
+
+def test_do_changes_descendants_only_and_keeps_the_noise():
+    natural = garden().sample(5000, seed=2)
+    forced = garden().do(sprinkler=True).sample(5000, seed=2)
+    assert np.array_equal(natural["rain"], forced["rain"])
+    assert forced["sprinkler"].all()
+    assert not np.array_equal(natural["wet"], forced["wet"])
+    # same noise: wherever the sprinkler was already on, wet is unchanged
+    on = natural["sprinkler"].to_numpy()
+    assert np.array_equal(natural["wet"][on], forced["wet"][on])
+    assert garden().descendants(["sprinkler"]) == {"wet"}
+
+
+def test_do_with_a_function_of_the_natural_value_and_reuse():
+    model = Model([Node("x", lambda rng, n: rng.normal(size=n)), Node("y", lambda x: 2 * x)])
+    natural = model.evaluate(100, seed=1)
+    shifted = model.do(x=lambda value: value + 1)
+    assert np.allclose(shifted.evaluate(100, seed=1)["y"], natural["y"] + 2)
+    reused = shifted.evaluate(100, seed=1, reuse=natural)
+    assert np.array_equal(reused["y"], shifted.evaluate(100, seed=1)["y"])
+
+
+def test_do_with_an_array_and_the_original_model_untouched():
+    model = garden()
+    values = np.arange(10) % 2 == 0
+    assert np.array_equal(model.do(rain=values).sample(10, seed=1)["rain"], values)
+    assert model.interventions == {}
+
+
+def test_chunked_and_unchunked_agree_within_monte_carlo_error():
+    n = 300_000
+    whole = garden().sample(n, seed=9)["wet"].mean()
+    chunks = [c["wet"].to_numpy() for c in garden().iter_chunks(n, seed=9, chunk_size=70_000)]
+    chunked = np.concatenate(chunks).mean()
+    p = sum(v for (r, s, w), v in exact_joint().items() if w)
+    assert abs(whole - chunked) < 4 * np.sqrt(2 * p * (1 - p) / n)
+    assert whole != chunked  # different streams, not a copy
+    again = np.concatenate([c["wet"].to_numpy() for c in
+                            garden().iter_chunks(n, seed=9, chunk_size=70_000)])
+    assert np.array_equal(again, np.concatenate(chunks))
+    assert [len(c) for c in chunks] == [70_000] * 4 + [20_000]
+
+
+def test_add_node_extends_and_keeps_existing_columns():
+    base = garden()
+    snails = base.add_node("snails", lambda rng, n, wet: rng.poisson(np.where(wet, 3.0, 0.5)))
+    a, b = base.sample(2000, seed=4), snails.sample(2000, seed=4)
+    assert all(np.array_equal(a[c], b[c]) for c in a)
+    assert b.loc[b["wet"], "snails"].mean() > b.loc[~b["wet"], "snails"].mean()
+    assert "snails" not in base.nodes
+
+
+def test_cycle_is_an_error_naming_the_nodes():
+    with pytest.raises(ModelError, match=r"cycle.*a -> b -> a|cycle.*b -> a -> b"):
+        Model([Node("a", lambda b: b), Node("b", lambda a: a)])
+
+
+def test_missing_parent_is_an_error_naming_it():
+    with pytest.raises(ModelError, match="'sprinkler' needs parent 'rian'.*did you mean 'rain'"):
+        Model([Node("rain", rain), Node("sprinkler", lambda rng, n, rian: rian)])
+
+
+def test_bad_node_output_and_bad_sizes_are_errors():
+    model = Model([Node("x", lambda n: np.zeros(n + 1))])
+    with pytest.raises(ModelError, match="'x' returned shape"):
+        model.sample(5, seed=1)
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ParameterError, match="n = "):
+            garden().sample(bad, seed=1)
+    with pytest.raises(ParameterError, match="seed"):
+        garden().sample(5, seed=-1)
+    with pytest.raises(ModelError, match="unknown node 'rainn'.*'rain'"):
+        garden().do(rainn=True)
