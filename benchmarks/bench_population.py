@@ -115,6 +115,7 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
     mean = REGIONS["ancestry_mean"].to_numpy()[region]
     north = c["ancestry_north"] = rng("ancestry_north").beta(
         mean * anc.concentration, (1 - mean) * anc.concentration)
+    del mean
     c["hla_drb1_1501"] = rng("hla_drb1_1501").random(n) < anc.hla_carrier_low + (
         anc.hla_carrier_high - anc.hla_carrier_low) * north
     c["skin_dark"] = rng("skin_dark").random(n) < anc.dark_skin_low * (1.0 - north)
@@ -125,6 +126,7 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
         snps.append(((g.random(n) < freq).astype(np.int8) + (g.random(n) < freq))
                     .astype(np.int8))
         c[name] = snps[-1]
+    del freq
     c["vitd_gene_score_nmol"] = sum(b * (k - 2 * f) for b, k, f
                                     in zip(gen.effect_nmol, snps, gen.allele_freq, strict=True))
     alleles = c["vitd_raising_alleles"] = (snps[0].astype(np.int16) + snps[1] + snps[2]
@@ -132,16 +134,15 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
     health = c["health_consciousness"] = rng("health_consciousness").standard_normal(n)
     c["outdoor_propensity"] = rng("outdoor_propensity").standard_normal(n)
     # behaviour and infection
-    log_bmi = np.log(beh.bmi_median) + beh.bmi_health_effect * health
     bmi = c["adolescent_bmi"] = np.exp(
-        log_bmi + beh.bmi_log_sd * rng("adolescent_bmi").standard_normal(n))
+        np.log(beh.bmi_median) + beh.bmi_health_effect * health
+        + beh.bmi_log_sd * rng("adolescent_bmi").standard_normal(n))
     c["obese"] = bmi >= 30.0
     c["smoker"] = rng("smoker").random(n) < expit(
         logit(beh.smoking_share) + beh.smoking_health_log_or * health)
     ebv = c["ebv_infected"] = rng("ebv_infected").random(n) < inf_.ebv_share
-    im_log_odds = logit(inf_.im_share_at_45) + inf_.im_log_or_per_degree * (lat - 45.0)
-    c["infectious_mononucleosis"] = ebv & (
-        rng("infectious_mononucleosis").random(n) < expit(im_log_odds))
+    c["infectious_mononucleosis"] = ebv & (rng("infectious_mononucleosis").random(n) < expit(
+        logit(inf_.im_share_at_45) + inf_.im_log_or_per_degree * (lat - 45.0)))
     diet = c["diet_vitd_iu"] = beh.diet_median_iu * REGIONS["diet_factor"].to_numpy()[region] \
         * np.exp(beh.diet_log_sd * rng("diet_vitd_iu").standard_normal(n))
     g = rng("supplement_iu")
@@ -151,21 +152,22 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
     cumulative = np.cumsum(beh.supplement_dose_shares)
     choice = np.minimum(np.searchsorted(cumulative, g.random(n)), len(cumulative) - 1)
     supp = c["supplement_iu"] = np.where(user, np.asarray(beh.supplement_doses_iu)[choice], 0.0)
+    del user, choice
     # sun and 25(OH)D
     hours = c["outdoor_hours"] = beh.outdoor_hours_median * np.exp(
         beh.outdoor_log_sd * c["outdoor_propensity"])
-    ambient = np.exp(-sun.uvb_decline_per_degree * (lat - 45.0))
-    clouds = (1 - sun.cloud_uvb_loss * c["cloudiness"]) / (1 - sun.cloud_uvb_loss * 0.5)
-    uvb = c["uvb_dose"] = ambient * clouds * hours / beh.outdoor_hours_median
+    uvb = c["uvb_dose"] = np.exp(-sun.uvb_decline_per_degree * (lat - 45.0)) \
+        * ((1 - sun.cloud_uvb_loss * c["cloudiness"]) / (1 - sun.cloud_uvb_loss * 0.5)) \
+        * hours / beh.outdoor_hours_median
     sigma = vd.person_log_sd
     factor = c["vitd_person_factor"] = np.exp(vd.bmi_percent_per_unit / 100 * (bmi - 22.0)) \
         * np.exp(sigma * rng("vitd_person_factor").standard_normal(n) - sigma ** 2 / 2)
-    skin = np.where(c["skin_dark"], anc.dark_skin_synthesis, 1.0)
     sun_nmol = c["sun_vitd_nmol"] = sun.sun_nmol_reference * uvb ** sun.sun_dose_exponent \
-        * skin * factor
+        * np.where(c["skin_dark"], anc.dark_skin_synthesis, 1.0) * factor
     half = vd.oral_half_dose_iu ** vd.oral_hill
     dose = np.asarray(diet + supp, dtype=float) ** vd.oral_hill
     oral_before = vd.oral_max_rise_nmol * dose / (dose + half)
+    del dose
     c["oral_vitd_nmol"] = oral_before * factor
     vitd = c["vitd_mean_nmol"] = np.maximum(
         (vd.other_nmol + c["vitd_gene_score_nmol"]) * factor + sun_nmol + c["oral_vitd_nmol"],
@@ -195,6 +197,7 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
         vitd_lp = vitd_slope * (vitd - 50.0)
     lhr = c["ms_log_hazard_ratio"] = lp + vitd_lp + np.log(gen.pleiotropy_hr_per_allele) \
         * (alleles - 2 * sum(gen.allele_freq))
+    del lp, vitd_lp
     edges = np.arange(len(ms.age_shape) + 1) * 5.0
     rates = np.maximum(np.asarray(ms.age_shape), 1e-12) * ms.baseline_per_100k / 1e5
     cum_hazard = np.concatenate([[0.0], np.cumsum(rates * 5.0)])
@@ -208,6 +211,8 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
             beyond = edges[-1] + (target - cum_hazard[-1]) / last_rate
         onset = np.where(target <= cum_hazard[-1], np.interp(target, cum_hazard, edges), beyond)
         onset = np.where(onset <= 120.0, onset, np.inf)
+        del target, beyond
+    del draw
     c["ms_onset_age"] = onset
     c["prodrome_start_age"] = np.maximum(onset - rng("prodrome_start_age").uniform(
         ms.prodrome_min_years, ms.prodrome_max_years, n), 0.0)
@@ -218,6 +223,7 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
     extra = rng("background_death_age").standard_exponential(n)
     cum_death = rate30 / slope * (np.exp(slope * (age - 30.0)) - e30) + extra
     c["background_death_age"] = 30.0 + np.log(cum_death * slope / rate30 + e30) / slope
+    del cum_death
     extra = rng("ms_excess_death_age").standard_exponential(n)
     excess = pop.ms_mortality_hr - 1.0
     if excess <= 0:
@@ -228,6 +234,8 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
         cum_death = rate30 / slope * (np.exp(slope * (onset0 - 30.0)) - e30) + extra / excess
         ms_death = np.where(has_onset, 30.0 + np.log(cum_death * slope / rate30 + e30) / slope,
                             np.inf)
+        del has_onset, onset0, cum_death
+    del extra
     c["ms_excess_death_age"] = ms_death
     c["alive"] = ms_death > age
     c["death_age"] = np.minimum(c["background_death_age"], ms_death)
@@ -238,13 +246,16 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
     doses = np.asarray(rc.supplement_doses_iu)
     post_iu = c["post_dx_supplement_iu"] = np.where(
         starts, doses[g.integers(0, len(doses), n)], 0.0)
+    del starts
     delay = rng("post_dx_supplement_start_age").exponential(rc.uptake_mean_years, n) \
         if rc.uptake_mean_years > 0 else np.zeros(n)
     start = c["post_dx_supplement_start_age"] = np.where(
         post_iu > 0, c["diagnosis_age"] + delay, np.inf)
+    del delay
     dose = np.asarray(diet + supp + post_iu, dtype=float) ** vd.oral_hill
     rise = c["post_dx_rise_nmol"] = (vd.oral_max_rise_nmol * dose / (dose + half)
                                      - oral_before) * factor
+    del dose, oral_before
     after = c["vitd_after_onset_nmol"] = vitd - np.minimum(
         rc.onset_sun_loss + rc.heat_sun_loss * heat, 1.0) * sun_nmol
     on_supp = c["vitd_on_supplement_nmol"] = after + rise
@@ -255,16 +266,19 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
     switch = np.clip(np.where(np.isfinite(start), start - onset0, np.inf), 0.0, duration)
     decay = np.log(2.0) / rel.halving_years
     phase = 2.0 * np.pi * (birth + onset0 - (rel.peak_day / 365.25 + 0.5 * southern))
-    spin, turn = complex(-decay, 2.0 * np.pi), np.exp(1j * phase)
+    spin = complex(-decay, 2.0 * np.pi)
     at_switch, smooth_switch = np.exp(spin * switch), np.exp(-decay * switch)
+    # np.exp(1j * phase) is recomputed on purpose: multiplying into a fresh temporary takes
+    # the same (in-place) complex loop as simlib, so the result is bitwise identical
     before = (np.exp(-decay * 0.0) - smooth_switch) / decay + rel.spring_amplitude * (
-        turn * (at_switch - np.exp(spin * 0.0)) / spin).real
+        np.exp(1j * phase) * (at_switch - np.exp(spin * 0.0)) / spin).real
     later = (smooth_switch - np.exp(-decay * duration)) / decay + rel.spring_amplitude * (
-        turn * (np.exp(spin * duration) - at_switch) / spin).real
+        np.exp(1j * phase) * (np.exp(spin * duration) - at_switch) / spin).real
     log_rr = np.log(rel.vitd_rr_per_25nmol) / 25.0
     total = rel.rate_at_onset * (before * np.exp(log_rr * (after - 50.0))
                                  + later * np.exp(log_rr * (on_supp - 50.0)))
     expected = c["relapse_expected"] = np.where(finite, total, 0.0)
+    del finite, onset0, duration, switch, phase, at_switch, smooth_switch, before, later, total
     c["relapse_count"] = rng("relapse_count").poisson(expected).astype(np.int16)
     # the survey blood draw
     after_onset = age >= onset
@@ -275,6 +289,7 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
                                    - (sun.peak_day / 365.25 + 0.5 * southern)))
     level = vitd - loss * sun_nmol + np.where(age >= start, rise, 0) \
         + (1.0 - loss) * amplitude * season
+    del after_onset, in_prodrome, loss, season
     g = rng("vitd_survey_nmol")
     visit = level + meas.within_person_sd_nmol * g.standard_normal(n)
     sigma = np.sqrt(np.log1p(meas.assay_cv ** 2))
@@ -284,17 +299,21 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
 
 
 # ------------------------------------------------------------------- self-check
-def _same(a, b) -> bool:
+def _compare(a, b) -> str | None:
+    """``"bitwise"`` or ``"close"`` (rtol 1e-12) if the columns agree, else None."""
     if a.shape != b.shape or a.dtype != b.dtype:
-        return False
+        return None
     if np.array_equal(a, b, equal_nan=a.dtype.kind == "f"):
-        return True
-    return a.dtype.kind == "f" and np.allclose(a, b, rtol=1e-12, atol=0.0, equal_nan=True)
+        return "bitwise"
+    if a.dtype.kind == "f" and np.allclose(a, b, rtol=1e-12, atol=0.0, equal_nan=True):
+        return "close"
+    return None
 
 
 def self_check(scenario, seed: int) -> None:
     """Exit with status 1 unless both implementations give the same columns."""
     world = build_world(scenario)
+    close = set()
     for chunk_index in (0, 1):
         scm = world.evaluate(CHECK_PEOPLE, seed, chunk_index)
         hand = numpy_population(CHECK_PEOPLE, seed, chunk_index, scenario)
@@ -302,9 +321,14 @@ def self_check(scenario, seed: int) -> None:
             _fail(f"columns differ: only SCM {sorted(set(scm) - set(hand))}, "
                   f"only NumPy {sorted(set(hand) - set(scm))}")
         for name, column in scm.items():
-            if not _same(column, hand[name]):
+            verdict = _compare(column, hand[name])
+            if verdict is None:
                 _fail(f"column '{name}' differs (chunk {chunk_index})")
-    _log(f"self-check passed: {len(scm)} columns equal on 2 chunks of {CHECK_PEOPLE:,} people")
+            if verdict == "close":
+                close.add(name)
+    how = f"bitwise except {sorted(close)} (rtol 1e-12)" if close else "bitwise"
+    _log(f"self-check passed: {len(scm)} columns equal ({how}) on 2 chunks of "
+         f"{CHECK_PEOPLE:,} people")
 
 
 def _fail(message: str) -> None:
