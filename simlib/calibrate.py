@@ -299,9 +299,13 @@ COMPARISONS = {
     "vitd_us_distribution": "share", "vitd_season_uk": "share", "mr_instrument_var": "rel20",
     "us_prev_slope": "rel30", "lat_prev_slope": "range:2.6:13.2", "vitd_lat_slope_fair": "rel20",
 }
-#: Where a simulated figure is compared with a published row of another id.
+#: Where a simulated figure is compared with a published row of another id, and its label.
 PUBLISHED_ID = {"inc_high_latitude": "inc_scotland", "us_prev_slope": "us_prev_ohio",
                 "lat_prev_slope": "lat_prev_slope_2019"}
+LABELS = {"inc_high_latitude": "MS incidence, pooled regions at 52 degrees or more",
+          "us_prev_slope": "Prevalence slope per degree over Texas, Missouri, Ohio "
+                           "(Noonan et al. 2010)",
+          "lat_prev_slope": "Prevalence slope per degree over all regions (Simpson 2019: 5.27)"}
 
 
 def _published_values(row) -> list[float]:
@@ -345,7 +349,8 @@ def calibration_table(figures: dict) -> pd.DataFrame:
         for part, (sim, pub) in enumerate(zip(simulated, values, strict=True)):
             shown = sim * 100 if rule == "share" else sim
             rows.append({"figure": figure_id + (f"[{part}]" if len(simulated) > 1 else ""),
-                         "quantity": row["quantity"], "published": pub, "simulated": shown,
+                         "quantity": LABELS.get(figure_id, row["quantity"]),
+                         "published": pub, "simulated": shown,
                          "rule": rule, "within": _within(rule, sim, pub, row),
                          "citation": row["citation"]})
     return pd.DataFrame(rows).set_index("figure")

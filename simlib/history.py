@@ -157,3 +157,27 @@ def expected_relapses(onset, end, supplement_start, vitd_before, vitd_on_supplem
     scale_after = np.exp(log_rr * (vitd_on_supplement - REFERENCE_VITD_NMOL))
     total = relapse.rate_at_onset * (before * scale_before + after * scale_after)
     return np.where(finite, total, 0.0)
+
+
+# ------------------------------------------------- survey-time status (nodes)
+def alive(ms_excess_death_age, age):
+    """Alive at the survey (people with MS may have died of its excess mortality)."""
+    return ms_excess_death_age > age
+
+
+def death_age(background_death_age, ms_excess_death_age):
+    """Age at death (background or MS-related, whichever comes first)."""
+    return np.minimum(background_death_age, ms_excess_death_age)
+
+
+def relapse_expected(ms_onset_age, age, post_dx_supplement_start_age, vitd_after_onset_nmol,
+                     vitd_on_supplement_nmol, birth_year_fraction, southern, relapse):
+    """Expected number of relapses from onset to the survey (see :mod:`simlib.history`)."""
+    return expected_relapses(ms_onset_age, age, post_dx_supplement_start_age,
+                                     vitd_after_onset_nmol, vitd_on_supplement_nmol,
+                                     birth_year_fraction, southern, relapse)
+
+
+def relapse_count(rng, relapse_expected):
+    """Number of relapses from onset to the survey (Poisson)."""
+    return rng.poisson(relapse_expected).astype(np.int16)

@@ -71,3 +71,15 @@ def assay(rng, level_nmol, measurement: MeasurementParams):
     sigma = np.sqrt(np.log1p(measurement.assay_cv ** 2))
     error = np.exp(sigma * rng.standard_normal(n) - sigma ** 2 / 2)
     return np.maximum(visit, LOWEST_NMOL) * error * measurement.lab_bias_factor
+
+
+def vitd_survey_nmol(rng, age, vitd_mean_nmol, sun_vitd_nmol, seasonal_amplitude_nmol,
+                     birth_year_fraction, southern, prodrome_start_age, ms_onset_age,
+                     heat_sensitive, post_dx_supplement_start_age, post_dx_rise_nmol, sun,
+                     reverse_causation, measurement):
+    """25(OH)D measured in one blood draw at the survey date (nmol/L)."""
+    level = true_level(age, vitd_mean_nmol, sun_vitd_nmol, seasonal_amplitude_nmol,
+                       birth_year_fraction, southern, prodrome_start_age, ms_onset_age,
+                       heat_sensitive, post_dx_supplement_start_age, post_dx_rise_nmol,
+                       sun, reverse_causation)
+    return assay(rng, level, measurement)

@@ -302,41 +302,6 @@ def vitd_on_supplement_nmol(vitd_after_onset_nmol, post_dx_rise_nmol):
     return vitd_after_onset_nmol + post_dx_rise_nmol
 
 
-def alive(ms_excess_death_age, age):
-    """Alive at the survey (people with MS may have died of its excess mortality)."""
-    return ms_excess_death_age > age
-
-
-def death_age(background_death_age, ms_excess_death_age):
-    """Age at death (background or MS-related, whichever comes first)."""
-    return np.minimum(background_death_age, ms_excess_death_age)
-
-
-def relapse_expected(ms_onset_age, age, post_dx_supplement_start_age, vitd_after_onset_nmol,
-                     vitd_on_supplement_nmol, birth_year_fraction, southern, relapse):
-    """Expected number of relapses from onset to the survey (see :mod:`simlib.history`)."""
-    return history.expected_relapses(ms_onset_age, age, post_dx_supplement_start_age,
-                                     vitd_after_onset_nmol, vitd_on_supplement_nmol,
-                                     birth_year_fraction, southern, relapse)
-
-
-def relapse_count(rng, relapse_expected):
-    """Number of relapses from onset to the survey (Poisson)."""
-    return rng.poisson(relapse_expected).astype(np.int16)
-
-
-def vitd_survey_nmol(rng, age, vitd_mean_nmol, sun_vitd_nmol, seasonal_amplitude_nmol,
-                     birth_year_fraction, southern, prodrome_start_age, ms_onset_age,
-                     heat_sensitive, post_dx_supplement_start_age, post_dx_rise_nmol, sun,
-                     reverse_causation, measurement):
-    """25(OH)D measured in one blood draw at the survey date (nmol/L)."""
-    level = measure.true_level(age, vitd_mean_nmol, sun_vitd_nmol, seasonal_amplitude_nmol,
-                               birth_year_fraction, southern, prodrome_start_age, ms_onset_age,
-                               heat_sensitive, post_dx_supplement_start_age, post_dx_rise_nmol,
-                               sun, reverse_causation)
-    return measure.assay(rng, level, measurement)
-
-
 # ------------------------------------------------------------------- assembly
 def _equation(name, func, scenario: Scenario, doc=None, **fixed) -> Node:
     """A node whose parameter-section arguments are filled from the scenario."""
@@ -397,14 +362,15 @@ def _history_equations(s: Scenario):
         p("ms_excess_death_age", lambda rng, ms_onset_age:
           history.ms_excess_death_age(rng, ms_onset_age, pop),
           doc="age at death from MS excess mortality"),
-        p("alive", alive), p("death_age", death_age),
+        p("alive", history.alive), p("death_age", history.death_age),
         p("heat_sensitive", heat_sensitive), p("post_dx_supplement_iu", post_dx_supplement_iu),
         p("post_dx_supplement_start_age", post_dx_supplement_start_age),
         p("post_dx_rise_nmol", post_dx_rise_nmol),
         p("vitd_after_onset_nmol", vitd_after_onset_nmol),
         p("vitd_on_supplement_nmol", vitd_on_supplement_nmol),
-        p("relapse_expected", relapse_expected), p("relapse_count", relapse_count),
-        p("vitd_survey_nmol", vitd_survey_nmol),
+        p("relapse_expected", history.relapse_expected),
+        p("relapse_count", history.relapse_count),
+        p("vitd_survey_nmol", measure.vitd_survey_nmol),
     ]
 
 
