@@ -141,22 +141,25 @@ def expected_relapses(onset, end, supplement_start, vitd_before, vitd_on_supplem
     * rr**((vitd - 50)/25)``, with the 25(OH)D level changing when post-diagnosis
     supplements start. Zero where ``end <= onset``.
     """
-    finite = np.isfinite(onset) & (end > onset)
-    onset_ = np.where(finite, onset, 0.0)
-    duration = np.where(finite, end - onset_, 0.0)
-    switch = np.clip(np.where(np.isfinite(supplement_start), supplement_start - onset_, np.inf),
-                     0.0, duration)
+    total = np.zeros(len(onset))
+    with_ms = np.flatnonzero(np.isfinite(onset) & (end > onset))
+    if len(with_ms) == 0:
+        return total
+    onset, end = onset[with_ms], end[with_ms]
+    duration = end - onset
+    start = supplement_start[with_ms]
+    switch = np.clip(np.where(np.isfinite(start), start - onset, np.inf), 0.0, duration)
     decay = np.log(2.0) / relapse.halving_years
-    peak = relapse.peak_day / 365.25 + 0.5 * southern
-    phase = 2.0 * np.pi * (birth_year_fraction + onset_ - peak)
+    peak = relapse.peak_day / 365.25 + 0.5 * southern[with_ms]
+    phase = 2.0 * np.pi * (birth_year_fraction[with_ms] + onset - peak)
     amp = relapse.spring_amplitude
     log_rr = np.log(relapse.vitd_rr_per_25nmol) / 25.0
     before = _seasonal_integral(0.0, switch, decay, phase, amp)
     after = _seasonal_integral(switch, duration, decay, phase, amp)
-    scale_before = np.exp(log_rr * (vitd_before - REFERENCE_VITD_NMOL))
-    scale_after = np.exp(log_rr * (vitd_on_supplement - REFERENCE_VITD_NMOL))
-    total = relapse.rate_at_onset * (before * scale_before + after * scale_after)
-    return np.where(finite, total, 0.0)
+    scale_before = np.exp(log_rr * (vitd_before[with_ms] - REFERENCE_VITD_NMOL))
+    scale_after = np.exp(log_rr * (vitd_on_supplement[with_ms] - REFERENCE_VITD_NMOL))
+    total[with_ms] = relapse.rate_at_onset * (before * scale_before + after * scale_after)
+    return total
 
 
 # ------------------------------------------------- survey-time status (nodes)
