@@ -259,26 +259,29 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
     after = c["vitd_after_onset_nmol"] = vitd - np.minimum(
         rc.onset_sun_loss + rc.heat_sun_loss * heat, 1.0) * sun_nmol
     on_supp = c["vitd_on_supplement_nmol"] = after + rise
-    # relapses: integral of a decaying, seasonal rate before and after supplements
-    finite = np.isfinite(onset) & (age > onset)
-    onset0 = np.where(finite, onset, 0.0)
-    duration = np.where(finite, age - onset0, 0.0)
-    switch = np.clip(np.where(np.isfinite(start), start - onset0, np.inf), 0.0, duration)
-    decay = np.log(2.0) / rel.halving_years
-    phase = 2.0 * np.pi * (birth + onset0 - (rel.peak_day / 365.25 + 0.5 * southern))
-    spin = complex(-decay, 2.0 * np.pi)
-    at_switch, smooth_switch = np.exp(spin * switch), np.exp(-decay * switch)
-    # np.exp(1j * phase) is recomputed on purpose: multiplying into a fresh temporary takes
-    # the same (in-place) complex loop as simlib, so the result is bitwise identical
-    before = (np.exp(-decay * 0.0) - smooth_switch) / decay + rel.spring_amplitude * (
-        np.exp(1j * phase) * (at_switch - np.exp(spin * 0.0)) / spin).real
-    later = (smooth_switch - np.exp(-decay * duration)) / decay + rel.spring_amplitude * (
-        np.exp(1j * phase) * (np.exp(spin * duration) - at_switch) / spin).real
-    log_rr = np.log(rel.vitd_rr_per_25nmol) / 25.0
-    total = rel.rate_at_onset * (before * np.exp(log_rr * (after - 50.0))
-                                 + later * np.exp(log_rr * (on_supp - 50.0)))
-    expected = c["relapse_expected"] = np.where(finite, total, 0.0)
-    del finite, onset0, duration, switch, phase, at_switch, smooth_switch, before, later, total
+    # relapses, only for people with onset before the survey: integral of a decaying,
+    # seasonal rate before and after post-diagnosis supplements
+    expected = c["relapse_expected"] = np.zeros(n)
+    with_ms = np.flatnonzero(np.isfinite(onset) & (age > onset))
+    if len(with_ms):
+        onset_ms = onset[with_ms]
+        duration = age[with_ms] - onset_ms
+        start_ms = start[with_ms]
+        switch = np.clip(np.where(np.isfinite(start_ms), start_ms - onset_ms, np.inf), 0.0,
+                         duration)
+        decay = np.log(2.0) / rel.halving_years
+        phase = 2.0 * np.pi * (birth[with_ms] + onset_ms
+                               - (rel.peak_day / 365.25 + 0.5 * southern[with_ms]))
+        spin, amp = complex(-decay, 2.0 * np.pi), rel.spring_amplitude
+        before = (np.exp(-decay * 0.0) - np.exp(-decay * switch)) / decay + amp * (
+            np.exp(1j * phase) * (np.exp(spin * switch) - np.exp(spin * 0.0)) / spin).real
+        later = (np.exp(-decay * switch) - np.exp(-decay * duration)) / decay + amp * (
+            np.exp(1j * phase) * (np.exp(spin * duration) - np.exp(spin * switch)) / spin).real
+        log_rr = np.log(rel.vitd_rr_per_25nmol) / 25.0
+        expected[with_ms] = rel.rate_at_onset * (
+            before * np.exp(log_rr * (after[with_ms] - 50.0))
+            + later * np.exp(log_rr * (on_supp[with_ms] - 50.0)))
+    del with_ms
     c["relapse_count"] = rng("relapse_count").poisson(expected).astype(np.int16)
     # the survey blood draw
     after_onset = age >= onset
@@ -441,8 +444,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--worker", choices=("scm", "numpy"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    if not args.sizes or min(args.sizes) < 1 or args.chunk < 1:
-        parser.error("sizes and chunk must be whole numbers >= 1")
+    repeats_ok = args.repeats is None or args.repeats >= 1
+    if not args.sizes or min(args.sizes) < 1 or args.chunk < 1 or not repeats_ok:
+        parser.error("sizes, chunk and repeats must be whole numbers >= 1")
     return args
 
 

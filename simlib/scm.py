@@ -282,11 +282,7 @@ class Model:
         """
         n = _check_size(n)
         recompute = self.affected_by_interventions() if reuse is not None else None
-        keep = set(self.order) if keep is None else set(keep)
-        needed = set(keep)
-        for name in keep:
-            self._check_known(name)
-            needed |= self.ancestors(name)
+        keep, needed = self._needed(keep)
         last_use = self._last_use(needed)
         values: dict[str, np.ndarray] = {}
         for position, name in enumerate(self.order):
@@ -310,6 +306,17 @@ class Model:
         if callable(value):
             return _as_column(value(node.evaluate(rng, n, values)), n, name)
         return _as_column(value, n, name)
+
+    def _needed(self, keep) -> tuple[set, set]:
+        """(columns to return, nodes to evaluate: those columns and their ancestors)."""
+        if keep is None:
+            return set(self.order), set(self.order)
+        keep = set(keep)
+        needed = set(keep)
+        for name in keep:
+            self._check_known(name)
+            needed |= self.ancestors(name)
+        return keep, needed
 
     def _last_use(self, needed) -> dict[str, int]:
         position = {name: i for i, name in enumerate(self.order)}
