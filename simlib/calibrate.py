@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import history
 from .scenario import Scenario
-from .scm import Model, _check_size
+from .scm import Model, check_size
 from .sections import MSParams
 from .world import REGIONS, build_world
 
@@ -99,8 +99,8 @@ def tally(scenario: Scenario, n: int, seed, chunk_size: int | None = None,
     ``world`` defaults to ``build_world(scenario)``; pass an extended model to tally it.
     """
     world = build_world(scenario) if world is None else world
-    n = _check_size(n)
-    chunk_size = n if chunk_size is None else _check_size(chunk_size, "chunk_size")
+    n = check_size(n)
+    chunk_size = n if chunk_size is None else check_size(chunk_size, "chunk_size")
     chunks = (tally_chunk(chunk, scenario.ms)
               for chunk in world.iter_chunks(n, seed, chunk_size, columns=SUMMARY_COLUMNS))
     table = sum(chunks)

@@ -9,8 +9,7 @@ The sections themselves (the world's parameters) live in :mod:`simlib.scenario`.
 from __future__ import annotations
 
 import math
-from dataclasses import MISSING, dataclass, field, fields
-from typing import Any
+from dataclasses import dataclass, field, fields
 
 from .errors import ParameterError
 
@@ -55,13 +54,6 @@ def spec_of(section_cls, name: str) -> Spec:
 def field_names(section) -> list[str]:
     """Names of a section's parameters, in declaration order."""
     return [f.name for f in fields(section)]
-
-
-def default_of(section_cls, name: str) -> Any:
-    for f in fields(section_cls):
-        if f.name == name:
-            return f.default if f.default is not MISSING else f.default_factory()
-    raise KeyError(name)
 
 
 class Section:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .calibrate import calibration_table, population_figures, summarise, tally
 from .scenario import Scenario, load_scenario, scenario_names
-from .scm import _check_size
+from .scm import check_size
 from .truth import true_effects
 from .world import build_world, region_names
 
@@ -24,7 +24,7 @@ DEFAULT_CHUNK = 1_000_000
 
 
 def _chunk(n: int, chunk_size: int | None) -> int:
-    return min(n, DEFAULT_CHUNK) if chunk_size is None else _check_size(chunk_size, "chunk")
+    return min(n, DEFAULT_CHUNK) if chunk_size is None else check_size(chunk_size, "chunk")
 
 
 def _finite(value):
@@ -40,7 +40,7 @@ def _finite(value):
 
 def population_summary(scenario: Scenario, n: int, seed: int, chunk_size: int | None = None):
     """Observed summary plus ``truth`` for ``n`` people (chunks of ``chunk_size``)."""
-    n = _check_size(n)
+    n = check_size(n)
     chunk = _chunk(n, chunk_size)
     world = build_world(scenario)
     summary = summarise(tally(scenario, n, seed, chunk, world=world))
@@ -84,7 +84,7 @@ def format_summary(summary: dict) -> str:
 def write_population(scenario: Scenario, n: int, seed: int, path: Path,
                      chunk_size: int | None = None) -> Path:
     """Write every person (all columns, plus region names) to ``.csv`` or ``.parquet``."""
-    n, path = _check_size(n), Path(path)
+    n, path = check_size(n), Path(path)
     world = build_world(scenario)
     writer = None
     try:

@@ -280,7 +280,7 @@ class Model:
             Columns to return. Only these and their ancestors are evaluated, and
             intermediate columns are freed as soon as no node needs them.
         """
-        n = _check_size(n)
+        n = check_size(n)
         recompute = self.affected_by_interventions() if reuse is not None else None
         keep, needed = self._needed(keep)
         last_use = self._last_use(needed)
@@ -336,13 +336,14 @@ class Model:
         Chunk ``k`` uses streams ``(seed, node, k)``; the same ``chunk_size`` always
         gives the same people.
         """
-        n, chunk_size = _check_size(n), _check_size(chunk_size, "chunk_size")
+        n, chunk_size = check_size(n), check_size(chunk_size, "chunk_size")
         for index, start in enumerate(range(0, n, chunk_size)):
             size = min(chunk_size, n - start)
             yield pd.DataFrame(self.evaluate(size, seed, index, keep=columns), copy=False)
 
 
-def _check_size(n, name: str = "n") -> int:
+def check_size(n, name: str = "n") -> int:
+    """Check a number of people (or chunk size): a whole number >= 1."""
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise ParameterError(f"{name} = {n!r} is not allowed: use a whole number >= 1")
     return int(n)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from .scenario import Scenario
-from .scm import Model, _check_size
+from .scm import Model, check_size
 from .world import build_world
 
 TRUTH_AGE = 50.0
@@ -94,8 +94,8 @@ def true_effects(scenario: Scenario, n: int, seed, chunk_size: int | None = None
         ``relapse_rr_per_25`` (NaN where there are no events to compare).
     """
     world = build_world(scenario) if world is None else world
-    n = _check_size(n)
-    chunk_size = n if chunk_size is None else _check_size(chunk_size, "chunk_size")
+    n = check_size(n)
+    chunk_size = n if chunk_size is None else check_size(chunk_size, "chunk_size")
     worlds = {name: world.do(**spec) for name, spec in interventions().items()}
     total: dict = {}
     for index, start in enumerate(range(0, n, chunk_size)):
