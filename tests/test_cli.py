@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import bad_assignment
 
 from simlib.cli import main
 
@@ -103,6 +104,16 @@ def test_generated_bad_sizes_exit_2_with_one_line(option, value):
         except SystemExit as stop:
             code = stop.code
     assert code == 2 and err.getvalue().count("\n") == 1 and "Traceback" not in err.getvalue()
+
+
+@settings(max_examples=60, deadline=None)
+@given(bad_assignment())
+def test_generated_bad_overrides_exit_2_with_one_line_naming_the_key(assignment):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["population", "null", "--n", "10", "--seed", "1", "--set", assignment])
+    message = err.getvalue()
+    assert code == 2 and message.count("\n") == 1 and assignment.split("=")[0] in message
 
 
 def test_a_real_process_prints_no_traceback():

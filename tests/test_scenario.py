@@ -4,7 +4,7 @@ import math
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
+from strategies import bad_assignment
 
 from simlib import load_scenario, scenario_names
 from simlib.errors import ParameterError, ScenarioFileError, SimlibError, UnknownParameterError
@@ -72,29 +72,6 @@ def test_missing_file_and_unknown_scenario():
         load_scenario("casual")
 
 
-NUMERIC_KEYS = [(section, f.name) for section, cls in SECTIONS.items()
-                for f in cls.__dataclass_fields__.values()
-                if f.type in ("float", "int")]
-
-
-assert len(NUMERIC_KEYS) > 40
-
-
-@st.composite
-def bad_assignment(draw):
-    section, key = draw(st.sampled_from(NUMERIC_KEYS))
-    spec = spec_of(SECTIONS[section], key)
-    bad = draw(st.one_of(
-        st.floats(max_value=spec.low, exclude_max=True, allow_nan=False, allow_infinity=False,
-                  min_value=-1e9),
-        st.floats(min_value=spec.high, exclude_min=True, allow_nan=False, allow_infinity=False,
-                  max_value=1e9),
-        st.sampled_from(["nan", "inf", "-inf", "true", '"x"', "[1, 2]", "{a = 1}"]),
-        st.text(alphabet="abcxyz_-!", min_size=1, max_size=8),
-    ))
-    return f"{section}.{key}={bad!r}" if isinstance(bad, float) else f"{section}.{key}={bad}"
-
-
 @settings(max_examples=150, deadline=None)
 @given(bad_assignment())
 def test_any_bad_override_raises_a_one_line_named_error(assignment):
@@ -110,3 +87,9 @@ def test_ranges_reject_boundary_violations_but_accept_the_bounds():
     Scenario().with_values({"ms.hr_female": spec.high})
     with pytest.raises(ParameterError):
         Scenario().with_values({"ms.hr_female": math.nextafter(spec.high, math.inf)})
+
+
+def test_the_fuzzed_keys_cover_the_numeric_parameters():
+    from strategies import NUMERIC_KEYS
+
+    assert len(NUMERIC_KEYS) > 40
