@@ -184,3 +184,25 @@ def relapse_expected(ms_onset_age, age, post_dx_supplement_start_age, vitd_after
 def relapse_count(rng, relapse_expected):
     """Number of relapses from onset to the survey (Poisson)."""
     return rng.poisson(relapse_expected).astype(np.int16)
+
+
+def onset_after_change(natural_onset, log_hr_before, log_hr_after, change_age, ms: MSParams):
+    """Onset age when the log hazard ratio changes at ``change_age`` (same person, same draw).
+
+    For people still without onset at ``change_age``, the unit-exponential draw that set
+    the natural onset is recovered from ``H0(onset) exp(lp_before)``; after the change the
+    remaining part of it is spent at the new hazard. Onset before the change is untouched.
+    Used for interventions that start in adulthood (trials).
+    """
+    edges, cumulative = band_edges(), baseline_cumulative(ms)
+    natural_onset = np.asarray(natural_onset, dtype=float)
+    later = np.isfinite(natural_onset) & (natural_onset > change_age)
+    onset = natural_onset.copy()
+    if not later.any():
+        return onset
+    change_age = np.broadcast_to(np.asarray(change_age, dtype=float), natural_onset.shape)
+    at_change = np.interp(change_age[later], edges, cumulative)
+    at_onset = np.interp(np.minimum(natural_onset[later], edges[-1]), edges, cumulative)
+    remaining = (at_onset - at_change) * np.exp(log_hr_before[later] - log_hr_after[later])
+    onset[later] = onset_age_from_draw(at_change + remaining, 0.0, ms)
+    return onset

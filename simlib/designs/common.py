@@ -1,0 +1,97 @@
+"""Pieces the designs share: truth on the same people, follow-up, blood draws, matching."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import history, measure
+from ..scm import Model
+
+SHIFT_NMOL = 25.0
+LOG_HR_SCALE = "log HR per 25 nmol/L"
+
+#: Population columns needed to measure 25(OH)D at any age (see measure.true_level).
+LEVEL_COLUMNS = ("vitd_mean_nmol", "sun_vitd_nmol", "seasonal_amplitude_nmol",
+                 "birth_year_fraction", "southern", "prodrome_start_age", "ms_onset_age",
+                 "heat_sensitive", "post_dx_supplement_start_age", "post_dx_rise_nmol")
+#: Columns most designs use.
+BASE_COLUMNS = ("female", "age", "alive", "region_id", "latitude_deg", "diagnosis_age",
+                "death_age", "ms_onset_age", "vitd_survey_nmol", "adolescent_bmi", "obese",
+                "smoker", "skin_dark", "ancestry_north")
+
+
+def population_seed(people: pd.DataFrame):
+    """The seed the population was sampled with (set by ``run_study``)."""
+    return people.attrs["seed"]
+
+
+def log_hazard_ratios(world: Model, people: pd.DataFrame, shift: float = SHIFT_NMOL):
+    """Each person's log HR of onset, naturally and if long-term 25(OH)D were ``shift`` higher."""
+    columns = {c: people[c].to_numpy() for c in people}
+    seed, n = population_seed(people), len(people)
+    natural = world.evaluate(n, seed, reuse=columns, keep=("ms_log_hazard_ratio",))
+    shifted = world.do(vitd_mean_nmol=lambda value: value + shift).evaluate(
+        n, seed, reuse=columns, keep=("ms_log_hazard_ratio",))
+    return natural["ms_log_hazard_ratio"], shifted["ms_log_hazard_ratio"]
+
+
+def window_rate(onset, log_hr, start, end, ms):
+    """(expected onsets, person-years at risk) in [start, end) for people without onset at start.
+
+    Expected onsets are each person's integrated hazard over their time at risk
+    (the compensator): the same rate as counting onsets, without their Poisson noise.
+    """
+    edges, cumulative = history.band_edges(), history.baseline_cumulative(ms)
+    at_risk = onset >= start
+    stop = np.minimum(onset, end)[at_risk]
+    begin = np.broadcast_to(start, onset.shape)[at_risk]
+    exposure = np.interp(np.minimum(stop, edges[-1]), edges, cumulative) \
+        - np.interp(np.minimum(begin, edges[-1]), edges, cumulative)
+    return float(np.sum(np.exp(log_hr[at_risk]) * exposure)), float(np.sum(stop - begin))
+
+
+def true_log_hr(world: Model, people: pd.DataFrame, rows, start, end) -> float:
+    """True log rate ratio of onset per +25 nmol/L on ``rows`` of ``people`` over [start, end).
+
+    The intervention raises long-term 25(OH)D by 25 nmol/L from age ``start`` on (for a
+    window starting at birth, for life), leaving everyone's history before ``start``
+    as it was, so both worlds have the same people at risk when the window opens.
+    Computed on the same people with the same draws (potential outcomes); rates use
+    expected onsets over the time at risk, so the value is exactly 0 in a world where
+    vitamin D has no effect and free of event-count noise otherwise.
+    """
+    ms = people.attrs["scenario"].ms
+    natural_lp, shifted_lp = (lp[rows] for lp in log_hazard_ratios(world, people))
+    natural = people["ms_onset_age"].to_numpy()[rows]
+    start = np.broadcast_to(np.asarray(start, dtype=float), natural.shape)
+    shifted = history.onset_after_change(natural, natural_lp, shifted_lp, start, ms)
+    expected_n, time_n = window_rate(natural, natural_lp, start, end, ms)
+    expected_s, time_s = window_rate(shifted, shifted_lp, start, end, ms)
+    return float(np.log(expected_s / time_s) - np.log(expected_n / time_n))
+
+
+def blood_draw(people: pd.DataFrame, rows, age_at_draw, rng, scenario) -> np.ndarray:
+    """Measured 25(OH)D (nmol/L) of ``rows`` at ``age_at_draw``, with fresh assay noise."""
+    part = {c: people[c].to_numpy()[rows] for c in LEVEL_COLUMNS}
+    level = measure.true_level(age_at_draw, *(part[c] for c in LEVEL_COLUMNS), scenario.sun,
+                               scenario.reverse_causation)
+    return measure.assay(rng, level, scenario.measurement)
+
+
+def sample_rows(rng, candidates: np.ndarray, size: int | None) -> np.ndarray:
+    """A simple random sample (sorted) of ``size`` rows, or all candidates if fewer."""
+    if size is None or size >= len(candidates):
+        return candidates
+    return np.sort(rng.choice(candidates, size=size, replace=False))
+
+
+def covariate_frame(people: pd.DataFrame, rows) -> dict:
+    """Covariates every design reports, for ``rows`` of the population."""
+    return {
+        "female": people["female"].to_numpy()[rows],
+        "latitude_deg": people["latitude_deg"].to_numpy()[rows],
+        "obese": people["obese"].to_numpy()[rows],
+        "smoker": people["smoker"].to_numpy()[rows],
+        "region": people["region_id"].to_numpy()[rows],
+    }

@@ -1,0 +1,176 @@
+"""Designs that look at people once: ecological, cross-sectional survey, hospital case-control.
+
+All three target the individual causal effect of long-term 25(OH)D on MS onset (log
+hazard ratio per 25 nmol/L, computed by intervention on the same people); none of
+them can see it directly, which is the point.
+
+References
+----------
+Morgenstern H. Ecologic studies in epidemiology. Annu Rev Public Health 1995;16:61-81.
+Rothman KJ, Greenland S, Lash TL. Modern Epidemiology, 3rd ed., chapters 8 and 21.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import estimators as est
+from ..world import REGIONS
+from .base import Design, Estimand, Option, Study, register_design
+from .common import BASE_COLUMNS, LOG_HR_SCALE, covariate_frame, sample_rows, true_log_hr
+
+TRUTH_AGES = (0.0, 80.0)  # the window over which the individual effect is defined
+ADULT_AGE = 18.0
+
+
+def _estimand(world, people) -> Estimand:
+    rows = np.arange(len(people))
+    value = true_log_hr(world, people, rows, *TRUTH_AGES)
+    return Estimand("individual log HR of MS onset per +25 nmol/L", value, LOG_HR_SCALE)
+
+
+def _adults(people) -> np.ndarray:
+    return np.flatnonzero(people["alive"].to_numpy() & (people["age"].to_numpy() >= ADULT_AGE))
+
+
+# ------------------------------------------------------------------- ecological
+def ecological_sample(world, people, rng, population, survey_per_region, window_years):
+    """Regions as units: cases and person-time from registers, mean 25(OH)D from a survey.
+
+    Returns one row per region: ``latitude_deg``, ``population`` (alive), ``prevalent``
+    (diagnosed cases alive), ``incident`` (diagnoses in the last ``window_years``),
+    ``person_years`` and ``mean_vitd_nmol`` (mean of one draw in a random sample of
+    ``survey_per_region`` adults).
+    """
+    age, alive = people["age"].to_numpy(), people["alive"].to_numpy()
+    dx, region = people["diagnosis_age"].to_numpy(), people["region_id"].to_numpy()
+    adults = _adults(people)
+    rows = []
+    for index, name in enumerate(REGIONS["region"]):
+        here = alive & (region == index)
+        surveyed = sample_rows(rng, adults[region[adults] == index], survey_per_region)
+        rows.append({
+            "region": name, "latitude_deg": REGIONS.loc[index, "latitude_deg"],
+            "population": here.sum(), "prevalent": (here & (dx < age)).sum(),
+            "incident": (here & (dx < age) & (dx >= age - window_years)).sum(),
+            "person_years": np.minimum(age[here], window_years).sum(),
+            "mean_vitd_nmol": people["vitd_survey_nmol"].to_numpy()[surveyed].mean(),
+        })
+    return Study("ecological", pd.DataFrame(rows), _estimand(world, people))
+
+
+def ecological_incidence(study):
+    """Poisson regression of regional incidence on regional mean 25(OH)D (ecological RR)."""
+    return est.poisson_rate(study.data, "incident", "person_years", "mean_vitd_nmol")
+
+
+def ecological_prevalence(study):
+    """Poisson regression of regional prevalent counts on mean 25(OH)D (prevalence ratio)."""
+    return est.poisson_rate(study.data, "prevalent", "population", "mean_vitd_nmol")
+
+
+register_design(Design(
+    "ecological",
+    "regions: incidence or prevalence against mean 25(OH)D (the ecological fallacy)",
+    ecological_sample,
+    {"poisson-incidence": ecological_incidence, "poisson-prevalence": ecological_prevalence},
+    {"population": Option(1_000_000, "people simulated", 10_000, 50_000_000),
+     "survey_per_region": Option(500, "adults with a blood draw per region", 10, 1_000_000),
+     "window_years": Option(10.0, "years of register incidence", 1.0, 50.0)},
+    BASE_COLUMNS,
+))
+
+
+# -------------------------------------------------------------- cross-sectional
+def cross_sectional_sample(world, people, rng, population, survey_size):
+    """A survey of adults: prevalent diagnosed MS and one blood draw on the survey day."""
+    rows = sample_rows(rng, _adults(people), survey_size)
+    data = pd.DataFrame({
+        "ms": people["diagnosis_age"].to_numpy()[rows] < people["age"].to_numpy()[rows],
+        "vitd_nmol": people["vitd_survey_nmol"].to_numpy()[rows],
+        "age": people["age"].to_numpy()[rows], **covariate_frame(people, rows),
+    })
+    return Study("cross-sectional", data, _estimand(world, people))
+
+
+def survey_logit(study):
+    """Crude logistic regression of prevalent MS on 25(OH)D."""
+    return est.logit(study.data, "ms", "vitd_nmol")
+
+
+def survey_logit_adjusted(study):
+    """Logistic regression adjusted for age, sex and latitude."""
+    return est.logit(study.data, "ms", "vitd_nmol", covariates=("age", "female", "latitude_deg"))
+
+
+register_design(Design(
+    "cross-sectional",
+    "survey of adults: prevalent diagnosed MS vs one 25(OH)D draw",
+    cross_sectional_sample,
+    {"logit": survey_logit, "logit-adjusted": survey_logit_adjusted},
+    {"population": Option(1_000_000, "people simulated", 10_000, 50_000_000),
+     "survey_size": Option(300_000, "adults surveyed", 100, 50_000_000)},
+    BASE_COLUMNS,
+))
+
+
+# -------------------------------------------------------- hospital case-control
+def hospital_case_control_sample(world, people, rng, population, recruit_within_years,
+                                 controls_per_case):
+    """Incident cases recruited soon after diagnosis; population controls by age band and sex.
+
+    Cases: diagnosed within ``recruit_within_years`` before the survey day, blood drawn at
+    recruitment (after onset, perhaps after starting supplements). Controls: adults
+    without MS, frequency-matched on sex and 5-year age band, blood drawn the same way.
+    """
+    age, dx = people["age"].to_numpy(), people["diagnosis_age"].to_numpy()
+    alive = people["alive"].to_numpy()
+    cases = np.flatnonzero(alive & (dx < age) & (dx >= age - recruit_within_years)
+                           & (age >= ADULT_AGE))
+    pool = np.flatnonzero(alive & (dx >= age) & (age >= ADULT_AGE))
+    controls = _frequency_matched(rng, people, cases, pool, controls_per_case)
+    rows = np.concatenate([cases, controls])
+    data = pd.DataFrame({
+        "case": np.r_[np.ones(len(cases), bool), np.zeros(len(controls), bool)],
+        "vitd_nmol": people["vitd_survey_nmol"].to_numpy()[rows], "age": age[rows],
+        "age_band": (age[rows] // 5 * 5).astype(int), **covariate_frame(people, rows),
+    })
+    return Study("hospital-case-control", data, _estimand(world, people))
+
+
+def _frequency_matched(rng, people, cases, pool, per_case):
+    """Controls drawn from ``pool`` in the same sex x 5-year age band as the cases."""
+    def stratum(rows):
+        age = people["age"].to_numpy()[rows]
+        return people["female"].to_numpy()[rows] * 100 + (age // 5).astype(int)
+
+    wanted = pd.Series(stratum(cases)).value_counts() * per_case
+    pool_strata = stratum(pool)
+    chosen = [sample_rows(rng, pool[pool_strata == key], int(count))
+              for key, count in wanted.items()]
+    return np.sort(np.concatenate(chosen)) if chosen else np.array([], dtype=int)
+
+
+def hospital_logit(study):
+    """Logistic regression adjusted for the matching factors (age band, sex)."""
+    return est.logit(study.data, "case", "vitd_nmol", covariates=("age_band", "female"))
+
+
+def hospital_logit_latitude(study):
+    """As ``logit``, also adjusted for latitude of residence."""
+    return est.logit(study.data, "case", "vitd_nmol",
+                     covariates=("age_band", "female", "latitude_deg"))
+
+
+register_design(Design(
+    "hospital-case-control",
+    "incident cases recruited soon after diagnosis, frequency-matched population controls",
+    hospital_case_control_sample,
+    {"logit": hospital_logit, "logit-latitude": hospital_logit_latitude},
+    {"population": Option(2_000_000, "people simulated", 10_000, 50_000_000),
+     "recruit_within_years": Option(0.25, "cases diagnosed at most this long before recruitment",
+                                    0.01, 30.0),
+     "controls_per_case": Option(2, "population controls per case", 1, 20)},
+    BASE_COLUMNS,
+))

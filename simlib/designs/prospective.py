@@ -1,0 +1,187 @@
+"""Designs that follow people forward from a blood draw: cohort and biobank nested case-control.
+
+Time is the person's age. Enrollment is the survey day (the population's ``age``);
+the stored serum is the survey-day draw (``vitd_survey_nmol``). Follow-up runs forward
+to the end of the study, death or diagnosis, using the ages at which those events will
+happen in the simulated lives. People already diagnosed at enrollment are excluded;
+people with undiagnosed MS (in the prodrome, or after onset but before diagnosis) are
+not, as in real cohorts: that is where reverse causation enters.
+
+The estimand is the true log hazard ratio of MS onset per +25 nmol/L over the
+follow-up window, computed by intervention on the same people.
+
+References
+----------
+Munger KL et al. Serum 25-hydroxyvitamin D levels and risk of multiple sclerosis.
+JAMA 2006;296:2832-8 (nested case-control, US military serum repository).
+Langholz B, Goldstein L. Risk set sampling in epidemiologic cohort studies. Stat Sci
+1996;11:35-53.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import estimators as est
+from .base import Design, Estimand, Option, Study, register_design
+from .common import (
+    BASE_COLUMNS,
+    LEVEL_COLUMNS,
+    LOG_HR_SCALE,
+    blood_draw,
+    covariate_frame,
+    sample_rows,
+    true_log_hr,
+)
+
+COLUMNS = tuple(dict.fromkeys(BASE_COLUMNS + LEVEL_COLUMNS + ("birth_year_fraction",)))
+
+
+def _enrolled(people, age_low, age_high):
+    """Alive, undiagnosed people whose age on the survey day is in [age_low, age_high)."""
+    age = people["age"].to_numpy()
+    return np.flatnonzero(people["alive"].to_numpy() & (age >= age_low) & (age < age_high)
+                          & (people["diagnosis_age"].to_numpy() >= age))
+
+
+def _follow_up(people, rows, years):
+    """Exit age (diagnosis, death or end of study) and whether the exit is a diagnosis."""
+    entry = people["age"].to_numpy()[rows]
+    dx, death = people["diagnosis_age"].to_numpy()[rows], people["death_age"].to_numpy()[rows]
+    end = np.minimum(entry + years, death)
+    return entry, np.minimum(dx, end), dx < end
+
+
+def _estimand(world, people, rows, years) -> Estimand:
+    entry = people["age"].to_numpy()[rows]
+    value = true_log_hr(world, people, rows, entry, entry + years)
+    return Estimand("log HR of MS onset per +25 nmol/L during follow-up", value, LOG_HR_SCALE)
+
+
+# ----------------------------------------------------------------------- cohort
+def cohort_sample(world, people, rng, population, age_low, age_high, follow_up_years,
+                  participants):
+    """A prospective cohort: baseline blood draw, person-time to diagnosis, death or end."""
+    rows = sample_rows(rng, _enrolled(people, age_low, age_high), participants)
+    entry, exit_age, event = _follow_up(people, rows, follow_up_years)
+    data = pd.DataFrame({
+        "vitd_nmol": people["vitd_survey_nmol"].to_numpy()[rows], "age": entry,
+        "event": event.astype(int), "person_years": exit_age - entry,
+        "entry_age": entry, "exit_age": exit_age, **covariate_frame(people, rows),
+    })
+    return Study("cohort", data, _estimand(world, people, rows, follow_up_years))
+
+
+ADJUST = ("age", "female", "latitude_deg", "obese", "smoker")
+
+
+def cohort_poisson(study):
+    """Poisson regression of diagnoses on baseline 25(OH)D with log person-time offset."""
+    return est.poisson_rate(study.data, "event", "person_years", "vitd_nmol")
+
+
+def cohort_poisson_adjusted(study):
+    """As ``poisson``, adjusted for age, sex, latitude, obesity and smoking."""
+    return est.poisson_rate(study.data, "event", "person_years", "vitd_nmol", covariates=ADJUST)
+
+
+def cohort_cox(study):
+    """Cox regression on the age scale (entry at baseline age), adjusted as above."""
+    return est.cox(study.data, "exit_age", "event", "vitd_nmol", entry="entry_age",
+                   covariates=("female", "latitude_deg", "obese", "smoker"))
+
+
+register_design(Design(
+    "cohort",
+    "prospective cohort: baseline 25(OH)D draw, person-time follow-up for diagnosis",
+    cohort_sample,
+    {"poisson": cohort_poisson, "poisson-adjusted": cohort_poisson_adjusted, "cox": cohort_cox},
+    {"population": Option(1_000_000, "people simulated", 10_000, 50_000_000),
+     "age_low": Option(20.0, "youngest age at baseline (years)", 0.0, 90.0),
+     "age_high": Option(50.0, "oldest age at baseline (years)", 1.0, 100.0),
+     "follow_up_years": Option(15.0, "years of follow-up", 0.5, 60.0),
+     "participants": Option(1_000_000, "people enrolled (at most the eligible)", 100,
+                            50_000_000)},
+    COLUMNS,
+))
+
+
+# ---------------------------------------------------- biobank nested case-control
+def nested_case_control_sample(world, people, rng, population, age_low, age_high,
+                               follow_up_years, controls_per_case, lag_years, samples):
+    """Serum stored at enrollment; incidence-density sampling of matched controls.
+
+    Cases: diagnosed during follow-up, excluding those diagnosed within ``lag_years`` of
+    the draw. For each case, ``controls_per_case`` controls are drawn from the risk set
+    at the case's diagnosis age (not yet diagnosed, alive) matched on sex, enrollment
+    age (same year of age) and draw month. ``samples`` > 1 averages that many yearly
+    draws (enrollment, +1 year, ...), as studies with repeated samples do.
+    """
+    enrolled = _enrolled(people, age_low, age_high)
+    entry, exit_age, event = _follow_up(people, enrolled, follow_up_years)
+    is_case = event & (exit_age - entry >= lag_years)
+    sets = _risk_set_sample(rng, people, enrolled, entry, exit_age, is_case, controls_per_case)
+    rows = enrolled[sets["position"]]
+    vitd = _stored_serum(people, rows, entry[sets["position"]], samples, rng)
+    data = pd.DataFrame({"set": sets["set"], "case": sets["case"].astype(int),
+                         "vitd_nmol": vitd, "age": entry[sets["position"]],
+                         **covariate_frame(people, rows)})
+    return Study("nested-case-control", data,
+                 _estimand(world, people, enrolled, follow_up_years))
+
+
+def _risk_set_sample(rng, people, enrolled, entry, exit_age, is_case, per_case):
+    """Matched sets: each case with controls at risk at its diagnosis age."""
+    draw_month = np.floor(np.mod(people["birth_year_fraction"].to_numpy()[enrolled] + entry, 1)
+                          * 12)
+    stratum = people["female"].to_numpy()[enrolled] * 10_000 + np.floor(entry) * 12 + draw_month
+    groups = pd.Series(np.arange(len(stratum))).groupby(stratum).indices
+    duration = exit_age - entry
+    positions, sets, case_flags = [], [], []
+    for set_id, case in enumerate(np.flatnonzero(is_case)):
+        members = groups[stratum[case]]
+        at_risk = members[duration[members] > duration[case]]
+        controls = sample_rows(rng, at_risk, per_case)
+        positions += [case, *controls]
+        sets += [set_id] * (1 + len(controls))
+        case_flags += [True] + [False] * len(controls)
+    return {"position": np.asarray(positions, dtype=int), "set": np.asarray(sets),
+            "case": np.asarray(case_flags, dtype=bool)}
+
+
+def _stored_serum(people, rows, entry, samples, rng):
+    if samples == 1:
+        return people["vitd_survey_nmol"].to_numpy()[rows]
+    scenario = people.attrs["scenario"]
+    draws = [blood_draw(people, rows, entry + k, rng, scenario) for k in range(samples)]
+    return np.mean(draws, axis=0)
+
+
+def ncc_conditional_logit(study):
+    """Conditional logistic regression within matched sets."""
+    return est.conditional_logit(study.data, "case", "vitd_nmol", group="set")
+
+
+def ncc_conditional_logit_adjusted(study):
+    """As ``conditional-logit``, adjusted for latitude, obesity and smoking."""
+    return est.conditional_logit(study.data, "case", "vitd_nmol", group="set",
+                                 covariates=("latitude_deg", "obese", "smoker"))
+
+
+register_design(Design(
+    "nested-case-control",
+    "biobank: serum stored at enrollment (ages 18-25), risk-set sampled matched controls",
+    nested_case_control_sample,
+    {"conditional-logit": ncc_conditional_logit,
+     "conditional-logit-adjusted": ncc_conditional_logit_adjusted},
+    {"population": Option(2_000_000, "people simulated", 10_000, 50_000_000),
+     "age_low": Option(18.0, "youngest age at enrollment (years)", 0.0, 90.0),
+     "age_high": Option(26.0, "oldest age at enrollment (years, exclusive)", 1.0, 100.0),
+     "follow_up_years": Option(20.0, "years of follow-up", 0.5, 60.0),
+     "controls_per_case": Option(3, "matched controls per case", 1, 20),
+     "lag_years": Option(0.0, "exclude cases diagnosed within this many years of the draw",
+                         0.0, 30.0),
+     "samples": Option(1, "yearly samples averaged per person", 1, 5)},
+    COLUMNS,
+))
