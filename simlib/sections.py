@@ -29,6 +29,9 @@ class PopulationParams(Section):
     mortality_slope: float = param(0.085, "per year of age", 0.01, 0.2,
                                    "Gompertz fit to a high-income life table (ONS 2018)",
                                    "log-rate increase of the death hazard per year of age")
+    regions: str = param("all", "", source="design choice",
+                         doc="which regions the population lives in (see world.REGION_GROUPS)",
+                         choices=("all", "us", "europe", "north", "australia"))
     ms_mortality_hr: float = param(2.5, "hazard ratio", 1.0, 10.0,
                                    "Lunde et al., J Neurol Neurosurg Psychiatry 2017;88:621 "
                                    "(SMR 2.5, Norway)", "death hazard after MS onset vs others")
@@ -307,7 +310,9 @@ class ReverseCausationParams(Section):
                                        "Jelinek 2015 (mostly 2000-5000 IU/day)",
                                        "doses started after diagnosis (equally likely)",
                                        length=3)
-    uptake_mean_years: float = param(0.5, "years", 0.0, 10.0, "assumption",
+    uptake_mean_years: float = param(1.0, "years", 0.0, 10.0,
+                                     "assumption: no published time-to-start; most patients "
+                                     "take vitamin D within a few years (Jelinek 2015)",
                                      "mean time from diagnosis to starting supplements")
 
 

@@ -64,6 +64,15 @@ Texas, Missouri and Ohio are the three sites of Noonan et al. 2010; Wales, Scotl
 and Western Norway (Hordaland) those of the high-latitude incidence registers.
 """
 
+#: Named groups of regions a population can be restricted to (``population.regions``).
+REGION_GROUPS = {
+    "all": tuple(REGIONS["region"]),
+    "us": ("Texas", "Missouri", "Ohio"),
+    "europe": ("Southern Europe", "Central Europe", "Wales", "Scotland", "Western Norway"),
+    "north": ("Wales", "Scotland", "Western Norway"),
+    "australia": ("Queensland", "Tasmania"),
+}
+
 SNPS = ("gc", "cyp2r1", "dhcr7", "cyp24a1")
 SNP_COLUMNS = tuple(f"snp_{s}" for s in SNPS)
 
@@ -74,9 +83,12 @@ def female(rng, n, population):
     return rng.random(n) < population.female_share
 
 
-def region_id(rng, n):
-    """Region of residence (index into ``REGIONS``), by population weight."""
-    return rng.choice(len(REGIONS), size=n, p=REGIONS["weight"].to_numpy()).astype(np.int16)
+def region_id(rng, n, population):
+    """Region of residence (index into ``REGIONS``), by population weight, within
+    the group of regions ``population.regions``."""
+    inside = REGIONS["region"].isin(REGION_GROUPS[population.regions]).to_numpy()
+    weights = REGIONS["weight"].to_numpy() * inside
+    return rng.choice(len(REGIONS), size=n, p=weights / weights.sum()).astype(np.int16)
 
 
 def _region_column(column, region_id):

@@ -28,7 +28,7 @@ def test_scenarios_and_show(capsys):
     code, out, _ = run(capsys, "scenarios")
     assert code == 0 and "null" in out and "no_bias" in out
     code, out, _ = run(capsys, "show", "causal")
-    assert code == 0 and "ms.vitd_hr_per_25nmol = 0.6 hazard ratio" in out and "source:" in out
+    assert code == 0 and "ms.vitd_hr_per_25nmol = 0.8 hazard ratio" in out and "source:" in out
 
 
 def test_show_toml_is_a_complete_editable_scenario(capsys, tmp_path):
@@ -36,7 +36,7 @@ def test_show_toml_is_a_complete_editable_scenario(capsys, tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text(out)
     code, out, _ = run(capsys, "show", str(path))
-    assert code == 0 and "ms.hr_female = 2.2" in out and "ms.vitd_hr_per_25nmol = 0.6" in out
+    assert code == 0 and "ms.hr_female = 2.2" in out and "ms.vitd_hr_per_25nmol = 0.8" in out
 
 
 def test_population_json_has_the_documented_keys(capsys):

@@ -15,7 +15,7 @@ so a replicate is the same whatever process or machine runs it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -50,7 +50,11 @@ class Study:
     data: pd.DataFrame
     estimand: Estimand
     options: dict = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)  # e.g. summary statistics for two-sample MR
+    extra: dict = field(default_factory=dict)  # e.g. {"estimands": {estimator: Estimand}}
+
+    def estimand_for(self, estimator: str | None) -> Estimand:
+        """The estimand of ``estimator`` (most estimators share the design's)."""
+        return self.extra.get("estimands", {}).get(estimator, self.estimand)
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ class Option:
     scenario_key: str | None = None  # if set, the option changes this scenario parameter
 
     def check(self, design: str, name: str, value):
-        if value is None and self.default is None:
+        if value is None and (self.default is None or self.scenario_key):
             return None
         if self.choices:
             if value not in self.choices:
@@ -117,6 +121,7 @@ class Design:
     estimators: Mapping[str, Callable]
     options: Mapping[str, Option]
     columns: tuple[str, ...]
+    population_default: Callable[[dict], int] | None = None  # when option population is None
 
     @property
     def default_estimator(self) -> str:
@@ -145,9 +150,22 @@ class Design:
 
 DESIGNS: dict[str, Design] = {}
 
+REGION_CHOICES = ("all", "us", "europe", "north", "australia")
+
+
+def regions_option(default=None) -> Option:
+    """The ``regions`` option every design has: restrict the simulated population."""
+    return Option(default, "regions the population lives in (default: the scenario's)",
+                  choices=REGION_CHOICES, scenario_key="population.regions")
+
 
 def register_design(design: Design) -> Design:
-    """Add a design to the registry (teachers can add their own)."""
+    """Add a design to the registry (teachers can add their own).
+
+    Every design gets the ``regions`` option unless it declares its own.
+    """
+    if "regions" not in design.options:
+        design = replace(design, options={**design.options, "regions": regions_option()})
     DESIGNS[design.name] = design
     return design
 
@@ -184,12 +202,13 @@ def run_study(scenario: Scenario, design: str | Design, seed: int, index: int = 
     design = get_design(design) if isinstance(design, str) else design
     resolved = design.resolve_options(options)
     population_seed, rng = replicate_streams(seed, index)
-    size = population_size or resolved["population"]
+    size = population_size or resolved["population"] or design.population_default(resolved)
     scenario = _apply_scenario_options(scenario, design, resolved)
     world = cached_world(scenario) if world is None else world
     people = world.sample(size, population_seed, columns=design.columns)
     people.attrs.update(seed=population_seed, scenario=scenario)
-    return design.sample(world, people, rng, **resolved)
+    return design.sample(world, people, rng, **{name: value for name, value in resolved.items()
+                                                if not design.options[name].scenario_key})
 
 
 def _apply_scenario_options(scenario: Scenario, design: Design, options: dict) -> Scenario:

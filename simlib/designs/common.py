@@ -51,6 +51,16 @@ def window_rate(onset, log_hr, start, end, ms):
     return float(np.sum(np.exp(log_hr[at_risk]) * exposure)), float(np.sum(stop - begin))
 
 
+def shifted_onset(world: Model, people: pd.DataFrame, rows, start):
+    """(natural onset, onset with +25 nmol/L from ``start``, natural log HR, shifted log HR)."""
+    ms = people.attrs["scenario"].ms
+    natural_lp, shifted_lp = (lp[rows] for lp in log_hazard_ratios(world, people))
+    natural = people["ms_onset_age"].to_numpy()[rows]
+    start = np.broadcast_to(np.asarray(start, dtype=float), natural.shape)
+    shifted = history.onset_after_change(natural, natural_lp, shifted_lp, start, ms)
+    return natural, shifted, natural_lp, shifted_lp
+
+
 def true_log_hr(world: Model, people: pd.DataFrame, rows, start, end) -> float:
     """True log rate ratio of onset per +25 nmol/L on ``rows`` of ``people`` over [start, end).
 
@@ -62,10 +72,8 @@ def true_log_hr(world: Model, people: pd.DataFrame, rows, start, end) -> float:
     vitamin D has no effect and free of event-count noise otherwise.
     """
     ms = people.attrs["scenario"].ms
-    natural_lp, shifted_lp = (lp[rows] for lp in log_hazard_ratios(world, people))
-    natural = people["ms_onset_age"].to_numpy()[rows]
+    natural, shifted, natural_lp, shifted_lp = shifted_onset(world, people, rows, start)
     start = np.broadcast_to(np.asarray(start, dtype=float), natural.shape)
-    shifted = history.onset_after_change(natural, natural_lp, shifted_lp, start, ms)
     expected_n, time_n = window_rate(natural, natural_lp, start, end, ms)
     expected_s, time_s = window_rate(shifted, shifted_lp, start, end, ms)
     return float(np.log(expected_s / time_s) - np.log(expected_n / time_n))

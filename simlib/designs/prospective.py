@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import estimators as est
-from .base import Design, Estimand, Option, Study, register_design
+from .base import Design, Estimand, Option, Study, regions_option, register_design
 from .common import (
     BASE_COLUMNS,
     LEVEL_COLUMNS,
@@ -171,11 +171,13 @@ def ncc_conditional_logit_adjusted(study):
 
 register_design(Design(
     "nested-case-control",
-    "biobank: serum stored at enrollment (ages 18-25), risk-set sampled matched controls",
+    "biobank (US by default, like the military serum repository): serum at enrollment "
+    "(ages 18-25), risk-set sampled matched controls",
     nested_case_control_sample,
     {"conditional-logit": ncc_conditional_logit,
      "conditional-logit-adjusted": ncc_conditional_logit_adjusted},
-    {"population": Option(2_000_000, "people simulated", 10_000, 50_000_000),
+    {"population": Option(4_000_000, "people simulated", 10_000, 50_000_000),
+     "regions": regions_option("us"),
      "age_low": Option(18.0, "youngest age at enrollment (years)", 0.0, 90.0),
      "age_high": Option(26.0, "oldest age at enrollment (years, exclusive)", 1.0, 100.0),
      "follow_up_years": Option(20.0, "years of follow-up", 0.5, 60.0),

@@ -1,0 +1,180 @@
+"""Mendelian randomization with the four vitamin-D SNPs (GC, CYP2R1, DHCR7, CYP24A1).
+
+Outcome: MS diagnosed by the survey day (ever), among adults. Exposure: one 25(OH)D
+draw. Instrument: the allele counts, weighted by published per-allele effects (the
+scenario's ``genetics.effect_nmol``, as a GWAS would report them). Real MR studies
+adjust for ancestry principal components; here ``ancestry_pc`` is the person's
+northern-ancestry share measured with a little noise, and ``adjust_ancestry``
+switches the adjustment. The options ``pleiotropy`` and ``stratification`` set the
+world's ``genetics.pleiotropy_hr_per_allele`` and ``genetics.ancestry_shift``.
+
+The estimand is the lifelong causal effect of 25(OH)D: the log HR of onset per
++25 nmol/L (close to the log OR for a rare outcome) or, for 2SLS, the risk
+difference of MS by the survey day per +25 nmol/L; both by intervention on the
+same people.
+
+References
+----------
+Mokry LE et al. Vitamin D and risk of multiple sclerosis: a Mendelian randomization
+study. PLoS Med 2015;12:e1001866.
+Burgess S, Butterworth A, Thompson SG. Mendelian randomization analysis with multiple
+genetic variants using summarized data. Genet Epidemiol 2013;37:658-65.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import estimators as est
+from ..world import SNP_COLUMNS
+from .base import Design, Estimand, Option, Study, register_design
+from .common import (
+    BASE_COLUMNS,
+    LOG_HR_SCALE,
+    SHIFT_NMOL,
+    sample_rows,
+    shifted_onset,
+    true_log_hr,
+)
+
+COLUMNS = tuple(dict.fromkeys(BASE_COLUMNS + SNP_COLUMNS + ("ms_log_hazard_ratio",)))
+ANCESTRY_PC_NOISE = 0.05
+ADULT_AGE = 18.0
+
+
+def _adults(people):
+    return np.flatnonzero(people["alive"].to_numpy() & (people["age"].to_numpy() >= ADULT_AGE))
+
+
+def _frame(people, rows, rng):
+    """Individual-level data: outcome, exposure, SNPs, allele score and ancestry PC."""
+    scenario = people.attrs["scenario"]
+    snps = {c: people[c].to_numpy()[rows] for c in SNP_COLUMNS}
+    weights = np.asarray(scenario.genetics.effect_nmol)
+    score = sum(w * snps[c] for w, c in zip(weights, SNP_COLUMNS, strict=True))
+    ancestry = people["ancestry_north"].to_numpy()[rows]
+    return pd.DataFrame({
+        "ms": (people["diagnosis_age"].to_numpy()[rows]
+               < people["age"].to_numpy()[rows]).astype(int),
+        "vitd_nmol": people["vitd_survey_nmol"].to_numpy()[rows], "allele_score": score,
+        "ancestry_pc": ancestry + ANCESTRY_PC_NOISE * rng.standard_normal(len(rows)),
+        "age": people["age"].to_numpy()[rows], "female": people["female"].to_numpy()[rows],
+        **snps,
+    })
+
+
+def _estimand(world, people, rows):
+    """Lifelong log HR of onset per +25 nmol/L, by intervention on the same people."""
+    log_hr = true_log_hr(world, people, rows, 0.0, 80.0)
+    return Estimand("lifelong log HR of MS onset per +25 nmol/L", log_hr, LOG_HR_SCALE)
+
+
+def _risk_difference(world, people, rows):
+    """Risk difference of MS diagnosed by the survey day per +25 nmol/L lifelong 25(OH)D."""
+    natural, shifted, _, _ = shifted_onset(world, people, rows, 0.0)
+    finite = np.isfinite(natural)
+    delay = np.where(finite, people["diagnosis_age"].to_numpy()[rows] - np.where(finite, natural,
+                                                                                  0), 0.0)
+    age = people["age"].to_numpy()[rows]
+    value = np.mean(shifted + delay < age) - np.mean(natural + delay < age)
+    return Estimand("risk difference of MS by the survey day per +25 nmol/L", float(value),
+                    "risk difference per 25 nmol/L")
+
+
+def _options(adjust_ancestry):
+    return ("ancestry_pc",) if adjust_ancestry else ()
+
+
+# ---------------------------------------------------------------- one-sample MR
+def one_sample(world, people, rng, population, participants, adjust_ancestry):
+    """One sample: exposure, outcome and SNPs measured on the same adults."""
+    rows = sample_rows(rng, _adults(people), participants)
+    study = Study("mr-one-sample", _frame(people, rows, rng), _estimand(world, people, rows))
+    study.options = {"adjust_ancestry": adjust_ancestry}
+    study.extra["estimands"] = {"2sls": _risk_difference(world, people, rows)}
+    return study
+
+
+def wald_ratio(study):
+    """Wald ratio of the allele score: logit (outcome) over OLS (exposure) coefficients."""
+    return est.mr_wald_ratio(study.data, "ms", "vitd_nmol", "allele_score",
+                             covariates=_options(study.options["adjust_ancestry"]),
+                             per=SHIFT_NMOL)
+
+
+def two_stage(study):
+    """2SLS with the four SNPs as instruments (linear probability: a risk difference)."""
+    return est.two_stage_least_squares(study.data, "ms", "vitd_nmol", list(SNP_COLUMNS),
+                                       covariates=_options(study.options["adjust_ancestry"]),
+                                       per=SHIFT_NMOL)
+
+
+def observational_logit(study):
+    """For contrast: the plain logistic regression of MS on measured 25(OH)D."""
+    return est.logit(study.data, "ms", "vitd_nmol",
+                     covariates=_options(study.options["adjust_ancestry"]))
+
+
+MR_OPTIONS = {
+    "population": Option(2_000_000, "people simulated", 10_000, 50_000_000),
+    "adjust_ancestry": Option(True, "adjust for the ancestry principal component"),
+    "pleiotropy": Option(None, "sets genetics.pleiotropy_hr_per_allele (direct SNP effect)",
+                         0.5, 2.0, scenario_key="genetics.pleiotropy_hr_per_allele"),
+    "stratification": Option(None, "sets genetics.ancestry_shift (allele frequency vs "
+                             "ancestry)", 0.0, 0.3, scenario_key="genetics.ancestry_shift"),
+}
+
+register_design(Design(
+    "mr-one-sample",
+    "one-sample MR: Wald ratio of the allele score, or 2SLS on the four SNPs",
+    one_sample,
+    {"wald-ratio": wald_ratio, "2sls": two_stage, "observational-logit": observational_logit},
+    {**MR_OPTIONS,
+     "participants": Option(50_000_000, "adults sampled (at most all adults)", 100,
+                            50_000_000)},
+    COLUMNS,
+))
+
+
+# ---------------------------------------------------------------- two-sample MR
+def two_sample(world, people, rng, population, exposure_sample, adjust_ancestry):
+    """Two disjoint samples: an exposure GWAS with blood draws, an outcome GWAS of MS.
+
+    Per-SNP summary statistics (beta, SE) from each sample are combined by the
+    inverse-variance weighted estimator, as two-sample MR studies do.
+    """
+    adults = rng.permutation(_adults(people))
+    exposure_rows = np.sort(adults[:exposure_sample])
+    outcome_rows = np.sort(adults[exposure_sample:])
+    covariates = _options(adjust_ancestry)
+    exposure = est.snp_summary_statistics(_frame(people, exposure_rows, rng), list(SNP_COLUMNS),
+                                          "vitd_nmol", covariates=covariates)
+    outcome = est.snp_summary_statistics(_frame(people, outcome_rows, rng), list(SNP_COLUMNS),
+                                         "ms", covariates=covariates, binary=True)
+    summary = pd.DataFrame({"snp": list(SNP_COLUMNS),
+                            "beta_exposure": np.asarray(exposure["beta"]),
+                            "se_exposure": np.asarray(exposure["se"]),
+                            "beta_outcome": np.asarray(outcome["beta"]),
+                            "se_outcome": np.asarray(outcome["se"])})
+    study = Study("mr-two-sample", summary, _estimand(world, people, outcome_rows))
+    study.extra = {"n_exposure": len(exposure_rows), "n_outcome": len(outcome_rows)}
+    return study
+
+
+def inverse_variance_weighted(study):
+    """IVW estimate over the four SNPs (fixed effect), log OR per 25 nmol/L."""
+    d = study.data
+    return est.ivw(d["beta_outcome"].to_numpy(), d["se_outcome"].to_numpy(),
+                   d["beta_exposure"].to_numpy(), per=SHIFT_NMOL)
+
+
+register_design(Design(
+    "mr-two-sample",
+    "two-sample MR: IVW over the four SNPs from exposure and outcome summary statistics",
+    two_sample,
+    {"ivw": inverse_variance_weighted},
+    {**MR_OPTIONS,
+     "exposure_sample": Option(100_000, "adults in the exposure GWAS", 100, 10_000_000)},
+    COLUMNS,
+))

@@ -1,0 +1,147 @@
+"""Designs among people with MS: a relapse cohort, and supplement users vs non-users.
+
+Participants are people with diagnosed MS alive on the survey day, followed forward.
+Relapses arrive as a Poisson process whose rate falls with disease duration and peaks
+in spring (:func:`simlib.history.expected_relapses`); 25(OH)D is lowest in late winter.
+Season therefore links low 25(OH)D to relapses in every world, causal or not.
+
+References
+----------
+Simpson S et al. Higher 25-hydroxyvitamin D is associated with lower relapse risk in
+multiple sclerosis. Ann Neurol 2010;68:193-203.
+Spelman T et al. Seasonal variation of relapse rate in multiple sclerosis is latitude
+dependent. Ann Neurol 2014;76:880-90.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import estimators as est
+from .. import history
+from .base import Design, Estimand, Option, Study, register_design
+from .common import BASE_COLUMNS, LEVEL_COLUMNS, SHIFT_NMOL, blood_draw, sample_rows
+
+COLUMNS = tuple(dict.fromkeys(BASE_COLUMNS + LEVEL_COLUMNS + (
+    "vitd_after_onset_nmol", "vitd_on_supplement_nmol", "birth_year_fraction", "southern")))
+RELAPSE_SCALE = "log relapse RR per 25 nmol/L"
+
+
+def _with_ms(people):
+    age = people["age"].to_numpy()
+    return np.flatnonzero(people["alive"].to_numpy()
+                          & (people["diagnosis_age"].to_numpy() < age))
+
+
+def _expected(people, rows, start, end, shift=0.0, supplement_start=None):
+    """Expected relapses in [start, end) (ages), with 25(OH)D raised by ``shift``."""
+    def col(name):
+        return people[name].to_numpy()[rows]
+
+    starts = col("post_dx_supplement_start_age") if supplement_start is None else supplement_start
+    args = (starts, col("vitd_after_onset_nmol") + shift, col("vitd_on_supplement_nmol") + shift,
+            col("birth_year_fraction"), col("southern"), people.attrs["scenario"].relapse)
+    onset = col("ms_onset_age")
+    return history.expected_relapses(onset, end, *args) \
+        - history.expected_relapses(onset, start, *args)
+
+
+# -------------------------------------------------------------- relapse cohort
+def relapse_cohort_sample(world, people, rng, population, participants, follow_up_years,
+                          interval_years):
+    """Repeated 25(OH)D draws, one at the start of each interval; relapses counted per interval."""
+    rows = sample_rows(rng, _with_ms(people), participants)
+    entry = people["age"].to_numpy()[rows]
+    scenario = people.attrs["scenario"]
+    pieces = []
+    for k in range(int(round(follow_up_years / interval_years))):
+        start = entry + k * interval_years
+        expected = _expected(people, rows, start, start + interval_years)
+        month = np.floor(np.mod(people["birth_year_fraction"].to_numpy()[rows] + start
+                                + 0.5 * people["southern"].to_numpy()[rows], 1) * 12)
+        pieces.append(pd.DataFrame({
+            "person": rows, "interval": k, "vitd_nmol": blood_draw(people, rows, start, rng,
+                                                                  scenario),
+            "relapses": rng.poisson(expected), "years": interval_years,
+            "duration": start - people["ms_onset_age"].to_numpy()[rows],
+            "draw_month": month.astype(int),
+        }))
+    data = pd.concat(pieces, ignore_index=True)
+    shifted = _expected(people, rows, entry, entry + follow_up_years, shift=SHIFT_NMOL)
+    natural = _expected(people, rows, entry, entry + follow_up_years)
+    value = float(np.log(shifted.sum() / natural.sum()))
+    return Study("relapse-cohort", data,
+                 Estimand("log relapse rate ratio per +25 nmol/L", value, RELAPSE_SCALE))
+
+
+def relapse_poisson(study):
+    """Poisson regression of relapses per interval on the draw at its start (naive SEs)."""
+    return est.poisson_rate(study.data, "relapses", "years", "vitd_nmol")
+
+
+def relapse_poisson_season(study):
+    """As ``poisson``, adjusted for draw season (calendar half) and disease duration."""
+    data = study.data.assign(winter_spring=study.data["draw_month"].isin([11, 0, 1, 2, 3, 4]))
+    return est.poisson_rate(data, "relapses", "years", "vitd_nmol",
+                            covariates=("winter_spring", "duration"))
+
+
+register_design(Design(
+    "relapse-cohort",
+    "people with MS: repeated 25(OH)D draws and relapse counts per interval",
+    relapse_cohort_sample,
+    {"poisson": relapse_poisson, "poisson-season": relapse_poisson_season},
+    {"population": Option(2_000_000, "people simulated", 10_000, 50_000_000),
+     "participants": Option(500, "people with MS followed", 10, 1_000_000),
+     "follow_up_years": Option(2.5, "years of follow-up", 0.25, 30.0),
+     "interval_years": Option(0.5, "years between blood draws", 0.05, 5.0)},
+    COLUMNS,
+))
+
+
+# ------------------------------------------------------------ supplement users
+def supplement_users_sample(world, people, rng, population, participants, follow_up_years):
+    """Users (started vitamin D after diagnosis, before the survey) vs non-users; relapses."""
+    rows = sample_rows(rng, _with_ms(people), participants)
+    entry = people["age"].to_numpy()[rows]
+    start = people["post_dx_supplement_start_age"].to_numpy()[rows]
+    expected = _expected(people, rows, entry, entry + follow_up_years)
+    data = pd.DataFrame({
+        "user": (start <= entry).astype(int), "relapses": rng.poisson(expected),
+        "person_years": follow_up_years,
+        "duration": entry - people["ms_onset_age"].to_numpy()[rows],
+        "female": people["female"].to_numpy()[rows],
+    })
+    always = _expected(people, rows, entry, entry + follow_up_years,
+                       supplement_start=people["ms_onset_age"].to_numpy()[rows])
+    never = _expected(people, rows, entry, entry + follow_up_years,
+                      supplement_start=np.full(len(rows), np.inf))
+    value = float(np.log(always.sum() / never.sum()))
+    return Study("supplement-users", data,
+                 Estimand("log relapse rate ratio, supplement use vs none", value,
+                          "log RR (users vs non-users)"))
+
+
+def users_poisson(study):
+    """Crude Poisson comparison of relapse rates, users vs non-users."""
+    return est.poisson_rate(study.data, "relapses", "person_years", "user", per=1.0,
+                            unit="users vs non-users")
+
+
+def users_poisson_duration(study):
+    """As ``poisson``, adjusted for disease duration (time since onset)."""
+    return est.poisson_rate(study.data, "relapses", "person_years", "user", per=1.0,
+                            unit="users vs non-users", covariates=("duration",))
+
+
+register_design(Design(
+    "supplement-users",
+    "people with MS: relapse rates of supplement users vs non-users",
+    supplement_users_sample,
+    {"poisson": users_poisson, "poisson-duration": users_poisson_duration},
+    {"population": Option(2_000_000, "people simulated", 10_000, 50_000_000),
+     "participants": Option(1_000, "people with MS followed", 10, 1_000_000),
+     "follow_up_years": Option(2.0, "years of follow-up", 0.25, 30.0)},
+    COLUMNS,
+))

@@ -1,0 +1,476 @@
+"""Monte Carlo: replicate a design, diagnose its estimator, sweep a grid of parameters.
+
+:func:`replicate` gives a tidy table, one row per replicate; :func:`diagnose` turns it
+into bias, empirical and model SE, RMSE, coverage and power with their Monte Carlo
+standard errors; :func:`sweep` runs :func:`replicate` over a grid of scenario parameters
+and design options, with the same seed at every point (common random numbers).
+
+Replicate ``i`` of a run with seed ``s`` uses the streams ``replicate_streams(s, i)``,
+so a table is identical serially, in processes or on Dask, whatever the chunking.
+Other processes receive a small picklable task naming the design; they import
+:mod:`simlib.designs` and the module defining the design's ``sample`` function, which
+must register the design on import (designs defined in a script's ``__main__`` run
+serially or in fork-started processes only).
+
+References
+----------
+Morris TP, White IR, Crowther MJ. Using simulation studies to evaluate statistical
+methods. Stat Med 2019;38:2074-2102. doi:10.1002/sim.8086
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import importlib
+import itertools
+import math
+import numbers
+import os
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .designs.base import Design, get_design, run_study
+from .errors import ParameterError, SimlibError
+from .scenario import Scenario
+
+META = ("design", "estimator", "scenario", "seed")
+FITTED = ("estimate", "se", "ci_low", "ci_high", "p_value")
+NUMBERS = ("estimand_value", *FITTED)
+SCHEMA = {"rep": "int64", "design": "str", "estimator": "str", "scenario": "str",
+          "seed": "int64", "estimand": "str", "estimand_value": "float64", "scale": "str",
+          "estimate": "float64", "se": "float64", "ci_low": "float64", "ci_high": "float64",
+          "p_value": "float64", "n": "Int64", "n_cases": "Int64", "converged": "bool",
+          "reason": "str", "error": "str"}
+RESULTS = tuple(c for c in SCHEMA if c != "rep" and c not in META)
+RECORD = ("mean_estimate", "bias", "empirical_se", "model_se", "rmse", "coverage", "power")
+
+
+@dataclass(frozen=True)
+class _Task:
+    """A picklable unit of work: some replicates of one grid point."""
+
+    scenario: Scenario
+    design: str
+    modules: tuple[str, ...]
+    options: dict
+    estimator: str
+    seed: int
+    reps: tuple[int, ...]
+    point: int = 0
+
+
+def replicate(scenario: Scenario, design: str | Design, reps: int, seed: int, *,
+              estimator: str | None = None, options: dict | None = None,
+              executor: cf.Executor | None = None, workers: int | None = None,
+              checkpoint: str | os.PathLike | None = None, progress: bool = True,
+              chunk: int | None = None) -> pd.DataFrame:
+    """Run a design and an estimator on ``reps`` replicates: a tidy table.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The world's parameters.
+    design : str or Design
+        A registered design (name or record).
+    reps : int
+        Number of replicates (>= 1).
+    seed : int
+        Seed of the run (>= 0); replicate ``i`` uses ``replicate_streams(seed, i)``.
+    estimator : str, optional
+        One of the design's estimators; the design's default if None.
+    options : dict, optional
+        Design options (e.g. ``{"population": 100_000}``).
+    executor : concurrent.futures.Executor, optional
+        Any executor, e.g. ``dask.distributed.Client(...).get_executor()``; not shut down.
+    workers : int, optional
+        Processes of a ``ProcessPoolExecutor`` made (and shut down) here if no
+        ``executor`` is given; None or 1 runs in this process.
+    checkpoint : path, optional
+        A ``.csv`` file to which finished replicates are appended; a rerun with the same
+        file reads them back instead of recomputing them. A file written by another
+        design, estimator, scenario, seed or options raises :class:`SimlibError`.
+    progress : bool
+        Show a tqdm progress bar on stderr.
+    chunk : int, optional
+        Replicates per task sent to a worker (default about ``reps / (4 workers)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per replicate, sorted by ``rep``: ``rep, design, estimator, scenario,
+        seed, estimand, estimand_value, scale, estimate, se, ci_low, ci_high, p_value,
+        n, n_cases, converged, reason, error``. A replicate that raised has
+        ``converged`` False, NaN numbers and ``error`` = ``"Type: message"``.
+
+    Examples
+    --------
+    >>> table = replicate(load_scenario("causal"), "cohort", reps=200, seed=1,
+    ...                   workers=2)  # doctest: +SKIP
+    >>> diagnose(table)  # doctest: +SKIP
+    """
+    return _run(scenario, design, {}, reps, seed, estimator, options, executor, workers,
+                checkpoint, progress, chunk)
+
+
+def sweep(scenario: Scenario, design: str | Design, grid: dict, reps: int, seed: int, *,
+          estimator: str | None = None, options: dict | None = None,
+          executor: cf.Executor | None = None, workers: int | None = None,
+          checkpoint: str | os.PathLike | None = None, progress: bool = True,
+          chunk: int | None = None) -> pd.DataFrame:
+    """Run :func:`replicate` at every point of a grid, with the same seed at every point.
+
+    Parameters
+    ----------
+    grid : dict
+        ``{"section.key": [values], "option.name": [values]}``: scenario parameters
+        and (prefixed ``option.``) design options; every combination is run.
+    scenario, design, reps, seed
+        As for :func:`replicate`; the same seed is used at every point.
+    estimator, options, executor, workers, checkpoint, progress, chunk
+        As for :func:`replicate`; one checkpoint file holds every (point, replicate).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`replicate` plus one column per grid key, one row per
+        (grid point, replicate), in grid order then replicate order. Summarise with
+        ``diagnose(table, by=list(grid))``.
+    """
+    if not isinstance(grid, dict) or not grid:
+        raise ParameterError("grid must be a non-empty dict of key -> list of values")
+    return _run(scenario, design, grid, reps, seed, estimator, options, executor, workers,
+                checkpoint, progress, chunk)
+
+
+# ------------------------------------------------------------------ running
+def _run(scenario, design, grid, reps, seed, estimator, options, executor, workers,
+         checkpoint, progress, chunk):
+    for name, value, low in (("reps", reps, 1), ("seed", seed, 0), ("workers", workers, 1),
+                             ("chunk", chunk, 1)):
+        if value is not None or name in ("reps", "seed"):
+            _check_whole(name, value, low)
+    design = _load_design(design if isinstance(design, str) else design.name, ())
+    estimator = estimator or design.default_estimator
+    design.estimator(estimator)
+    points = _points(scenario, design, grid, options or {})
+    meta = {"design": design.name, "estimator": estimator, "scenario": scenario.name,
+            "seed": int(seed), "fingerprint": _fingerprint(scenario, design, options, estimator)}
+    columns = ["rep", *grid, *meta, *RESULTS]
+    done = _load_checkpoint(checkpoint, meta, columns, list(grid), points)
+    done = {key: row for key, row in done.items() if key[1] < reps}
+    todo = [(p, r) for p in range(len(points)) for r in range(reps) if (p, r) not in done]
+    workers = workers or ((os.cpu_count() or 1) if executor is not None else 1)
+    size = chunk or (1 if workers == 1 else max(1, min(100, len(todo) // (4 * workers))))
+    tasks = _tasks(todo, size, points, design, estimator, int(seed))
+    with tqdm(total=len(points) * reps, initial=len(done), disable=not progress,
+              file=sys.stderr, unit="rep", desc=design.name) as bar:
+        for rows in _execute(tasks, executor, workers):
+            _append(checkpoint, _frame(rows, points, grid, meta, columns))
+            done.update({(row["point"], row["rep"]): row for row in rows})
+            bar.update(len(rows))
+    rows = [done[p, r] for p in range(len(points)) for r in range(reps)]
+    return _frame(rows, points, grid, meta, columns).drop(columns="fingerprint")
+
+
+def _tasks(todo, size, points, design, estimator, seed) -> list[_Task]:
+    """Batches of at most ``size`` replicates of one grid point each."""
+    modules = tuple(m for m in (design.sample.__module__,) if m != "__main__")
+    tasks = []
+    for point, pairs in itertools.groupby(todo, key=lambda pair: pair[0]):
+        reps = [rep for _, rep in pairs]
+        tasks += [_Task(points[point][1], design.name, modules, points[point][2], estimator,
+                        seed, tuple(reps[i:i + size]), point)
+                  for i in range(0, len(reps), size)]
+    return tasks
+
+
+def _check_whole(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ParameterError(f"{name} = {value!r} is not allowed: use a whole number >= {low}")
+
+
+def _load_design(name: str, modules: tuple[str, ...]) -> Design:
+    """Import the built-in designs and ``modules`` (which register designs), then look up."""
+    try:
+        importlib.import_module("simlib.designs")
+    except ModuleNotFoundError as err:
+        if err.name != "simlib.designs":
+            raise
+    for module in modules:
+        importlib.import_module(module)
+    return get_design(name)
+
+
+def _points(scenario, design, grid, options):
+    """``(values, scenario, options)`` of every grid point, each key checked."""
+    axes = []
+    for key, values in grid.items():
+        if not isinstance(key, str) or not isinstance(values, list | tuple) or not values:
+            raise ParameterError(f"grid[{key!r}] must be a non-empty list of values of a "
+                                 "'section.key' or 'option.name'")
+        for value in values:
+            _apply(scenario, design, options, {key: value})
+        axes.append(list(values))
+    return [(combo, *_apply(scenario, design, options, dict(zip(grid, combo, strict=True))))
+            for combo in itertools.product(*axes)]
+
+
+def _apply(scenario, design, options, values):
+    """Scenario and options with grid ``values`` applied (``option.`` keys are options)."""
+    prefix = "option."
+    chosen = {k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)}
+    options = {**options, **chosen}
+    design.resolve_options(options)
+    changes = {k: v for k, v in values.items() if not k.startswith(prefix)}
+    return (scenario.with_values(changes) if changes else scenario), options
+
+
+def _fingerprint(scenario, design, options, estimator) -> str:
+    """Short hash of the scenario's parameters, the resolved options and the estimator."""
+    resolved = sorted(design.resolve_options(options).items())
+    text = repr((scenario.to_toml(), resolved, estimator))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _execute(tasks, executor, workers):
+    """Yield each task's rows as tasks finish, in this process or on an executor."""
+    if executor is None and workers == 1:
+        yield from map(_run_task, tasks)
+        return
+    pool = cf.ProcessPoolExecutor(workers) if executor is None else executor
+    futures = [pool.submit(_run_task, task) for task in tasks]
+    try:
+        for future in cf.as_completed(futures):
+            yield future.result()
+    finally:
+        for future in futures:
+            future.cancel()
+        if executor is None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _run_task(task: _Task) -> list[dict]:
+    """Worker entry point: the rows of the task's replicates."""
+    design = _load_design(task.design, task.modules)
+    return [_run_one(task, design, rep) for rep in task.reps]
+
+
+def _run_one(task: _Task, design: Design, rep: int) -> dict:
+    """One replicate's row; any exception is recorded, not raised."""
+    row = {"rep": rep, "point": task.point, "estimand": "", "scale": "", "converged": False,
+           "reason": "", "error": "", "n": None, "n_cases": None,
+           **dict.fromkeys(NUMBERS, math.nan)}
+    try:
+        study = run_study(task.scenario, design, task.seed, rep, task.options)
+        truth = study.estimand_for(task.estimator or design.default_estimator)
+        row.update(estimand=truth.name, estimand_value=float(truth.value), scale=truth.scale)
+        fit = design.estimator(task.estimator)(study)
+        row.update({k: float(getattr(fit, k)) for k in FITTED})
+        row.update(n=int(fit.n), n_cases=int(fit.n_cases), converged=bool(fit.converged),
+                   reason=str(fit.reason), scale=fit.scale or truth.scale)
+    except Exception as err:
+        message = " ".join(str(err).split())
+        name = type(err).__name__
+        row.update(converged=False, error=f"{name}: {message}" if message else name)
+    return row
+
+
+def _frame(rows, points, grid, meta, columns) -> pd.DataFrame:
+    """Rows as a table with fixed columns and dtypes (grid values taken from the grid)."""
+    table = pd.DataFrame(rows, columns=[*SCHEMA, "point"])
+    for key, meta_value in meta.items():
+        table[key] = meta_value
+    for i, key in enumerate(grid):
+        table[key] = pd.Series([points[p][0][i] for p in table["point"]], dtype=object)
+        table[key] = table[key].infer_objects()
+    for key in ("estimand", "scale", "reason", "error"):
+        table[key] = table[key].astype(object).fillna("")
+    return table.astype(SCHEMA)[columns].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ checkpoints
+def _canon(value) -> str:
+    """A grid value as text, the same whether given or read back from a CSV file."""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    try:
+        return repr(float(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _load_checkpoint(path, meta, columns, keys, points) -> dict:
+    """Rows already in the checkpoint, by (point, rep); checks it belongs to this run."""
+    if path is None:
+        return {}
+    path = Path(path)
+    if path.suffix != ".csv" or not path.parent.is_dir():
+        raise ParameterError(f"checkpoint {str(path)!r} is not allowed: use a .csv file "
+                             "in an existing folder")
+    if not path.exists() or path.stat().st_size == 0:
+        return {}
+    _repair(path)
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if list(table.columns) != columns:
+        raise SimlibError(f"checkpoint {path} has columns {', '.join(map(str, table.columns))}"
+                          f", not those of this run: use another file or delete it")
+    for key, expected in meta.items():
+        if any(_canon(found) != _canon(expected) for found in table[key].unique()):
+            raise SimlibError(f"checkpoint {path} was written for {_describe(table.iloc[0])}, "
+                              f"not {_describe(meta)}: use another file or delete it")
+    for key in ("rep", "seed", "n", "n_cases", *NUMBERS):
+        table[key] = [float(v) if v else math.nan for v in table[key]]  # exact round trip
+    table["converged"] = table["converged"] == "True"
+    index = {tuple(map(_canon, values)): p for p, (values, _, _) in enumerate(points)}
+    done = {}
+    for row in table.to_dict("records"):
+        point = index.get(tuple(_canon(row[k]) for k in keys))
+        if point is not None:
+            done[point, int(row["rep"])] = {**row, "point": point}
+    return done
+
+
+def _describe(meta) -> str:
+    return (f"design {meta['design']} (estimator {meta['estimator']}, scenario "
+            f"{meta['scenario']}, settings {meta['fingerprint']}) seed {meta['seed']}")
+
+
+def _repair(path: Path) -> None:
+    """Drop a partly written last line left by an interrupted run."""
+    data = path.read_bytes()
+    if not data.endswith(b"\n"):
+        with path.open("r+b") as handle:
+            handle.truncate(data.rfind(b"\n") + 1)
+
+
+def _append(path, table: pd.DataFrame) -> None:
+    """Append whole rows to the checkpoint (header if new), flushed to disk."""
+    if path is None:
+        return
+    path = Path(path)
+    header = not path.exists() or path.stat().st_size == 0
+    text = table.to_csv(index=False, header=header, lineterminator="\n")
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+# ------------------------------------------------------------------ diagnosis
+def diagnose(table: pd.DataFrame, by: list[str] | None = None,
+             alpha: float = 0.05) -> pd.DataFrame:
+    """Performance measures of an estimator and their Monte Carlo standard errors.
+
+    Computed over the replicates that converged without error (``n_used`` of them),
+    with :math:`d_i = \\hat\\theta_i - \\theta_i` (per-replicate truth
+    :math:`\\theta_i`) and :math:`n` = ``n_used``:
+
+    - bias :math:`\\bar d`, MCSE :math:`\\sqrt{s_d^2 / n}`;
+    - relative bias :math:`\\bar d / \\bar\\theta` (NaN if :math:`\\bar\\theta = 0`),
+      MCSE ``mcse_bias`` / :math:`|\\bar\\theta|`;
+    - empirical SE :math:`s_{\\hat\\theta}`, MCSE :math:`s_{\\hat\\theta}/\\sqrt{2(n-1)}`;
+    - model SE :math:`\\sqrt{\\overline{\\widehat{se}^2}}`, MCSE
+      :math:`\\sqrt{\\mathrm{Var}(\\widehat{se}^2) / (4 n\\, \\mathrm{ModSE}^2)}`;
+    - RMSE :math:`\\sqrt{\\overline{d^2}}`, MCSE that of the MSE,
+      :math:`\\sqrt{\\sum (d_i^2 - \\mathrm{MSE})^2 / (n(n-1))}`, over :math:`2\\,\\mathrm{RMSE}`;
+    - coverage (share of ``ci_low <= truth <= ci_high``) and power (share of
+      ``p_value < alpha``), MCSE :math:`\\sqrt{p(1-p)/n}`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`replicate` or :func:`sweep`.
+    by : list of str, optional
+        Columns to group by (e.g. the sweep's grid keys); None summarises the whole table.
+    alpha : float
+        Significance level for power.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: the ``by`` columns, ``design, estimator, estimand, scale,
+        reps, n_failed, n_used, estimand_value``, the measures ``mean_estimate, bias,
+        relative_bias, empirical_se, model_se, rmse, coverage, power`` and ``mcse_<measure>``.
+
+    References
+    ----------
+    Morris TP, White IR, Crowther MJ. Using simulation studies to evaluate statistical
+    methods. Stat Med 2019;38:2074-2102, Table 6.
+    """
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha = {alpha!r} is not allowed: use a number in (0, 1)")
+    by = list(by or [])
+    groups = table.groupby(by, sort=False, dropna=False) if by else [((), table)]
+    rows = []
+    for key, group in groups:
+        labels = dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True))
+        names = {column: ", ".join(v for v in group[column].astype(str).unique() if v)
+                 for column in ("design", "estimator", "estimand", "scale") if column in group}
+        rows.append({**labels, **names, **_measures(group, alpha)})
+    return pd.DataFrame(rows)
+
+
+def _measures(group: pd.DataFrame, alpha: float) -> dict:
+    """Measures of one group and their MCSEs (NaN where undefined, e.g. n_used < 2)."""
+    used = group[group["converged"].astype(bool) & (group["error"].fillna("") == "")]
+    n = len(used)
+    truth, estimate, se, low, high, p_value = (used[c].to_numpy(float) for c in (
+        "estimand_value", "estimate", "se", "ci_low", "ci_high", "p_value"))
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        diff, mean_truth = estimate - truth, np.mean(truth)
+        relative = 1 / mean_truth if mean_truth != 0 else math.nan
+        mse, empirical_se = np.mean(diff**2), np.std(estimate, ddof=1)
+        model_se, mcse_bias = np.sqrt(np.mean(se**2)), np.sqrt(np.var(diff, ddof=1) / n)
+        coverage = _share((low <= truth) & (truth <= high), low + high)
+        power = _share(p_value < alpha, p_value)
+        values = {"mean_estimate": np.mean(estimate), "bias": np.mean(diff),
+                  "relative_bias": np.mean(diff) * relative, "empirical_se": empirical_se,
+                  "model_se": model_se, "rmse": np.sqrt(mse), "coverage": coverage,
+                  "power": power}
+        mcse = {"mean_estimate": empirical_se / np.sqrt(n), "bias": mcse_bias,
+                "relative_bias": mcse_bias * abs(relative),
+                "empirical_se": empirical_se / np.sqrt(2 * (n - 1)),
+                "model_se": np.sqrt(np.var(se**2, ddof=1) / (4 * n * model_se**2)),
+                "rmse": np.sqrt(np.sum((diff**2 - mse) ** 2) / (n * (n - 1)))
+                / (2 * np.sqrt(mse)),
+                "coverage": np.sqrt(coverage * (1 - coverage) / n),
+                "power": np.sqrt(power * (1 - power) / n)}
+    return {"reps": len(group), "n_failed": len(group) - n, "n_used": n,
+            "estimand_value": float(mean_truth), **{k: float(v) for k, v in values.items()},
+            **{f"mcse_{k}": float(v) for k, v in mcse.items()}}
+
+
+def _share(hits, inputs) -> float:
+    """Share of replicates with ``hits``; NaN if any input is NaN."""
+    return np.mean(np.where(np.isnan(inputs), np.nan, hits))
+
+
+def diagnosis_record(row) -> dict:
+    """One :func:`diagnose` row as the JSON shape printed by the command line.
+
+    Returns
+    -------
+    dict
+        ``{"design", "estimand": {"name", "value", "scale"}, "reps", "mean_estimate",
+        "bias", "empirical_se", "model_se", "rmse", "coverage", "power", "mcse": {same
+        measures}, "n_failed"}``; NaN becomes None so the record is valid JSON.
+    """
+    def number(value):
+        value = float(value)
+        return None if math.isnan(value) else value
+
+    return {"design": str(row["design"]),
+            "estimand": {"name": str(row["estimand"]), "value": number(row["estimand_value"]),
+                         "scale": str(row["scale"])},
+            "reps": int(row["reps"]),
+            **{k: number(row[k]) for k in RECORD},
+            "mcse": {k: number(row[f"mcse_{k}"]) for k in RECORD},
+            "n_failed": int(row["n_failed"])}
