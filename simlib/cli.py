@@ -13,6 +13,15 @@ Commands
     with the true causal effects.
 ``report [--out DIR] [--n N] [--seed S]``
     Population summary and calibration table of every scenario (``make report``).
+``designs``
+    The study designs, their options and estimators.
+``study SCENARIO --design NAME [--option k=v ...] [--estimator E] --reps R --seed S
+[--workers W] [--set k=v ...] [--format text|json] [--out DIR]``
+    Monte Carlo diagnosis of one design: bias, SEs, coverage and power against the truth.
+``sweep SCENARIO --design NAME --grid key=v1,v2,... [--grid ...] --reps R --out DIR
+[--resume] [--seed S] [--workers W] [--option k=v ...] [--set k=v ...]``
+    The same over a grid of scenario keys (``section.key``) or design options
+    (``option.name``); writes a tidy CSV, the diagnosis and a figure.
 
 Bad input (unknown scenario or key, out-of-range value, bad size) prints one line
 on stderr and exits with status 2.
@@ -79,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="people per chunk (bounds memory; default 1,000,000)")
     pop.add_argument("--format", choices=("text", "json"), default="text")
     pop.add_argument("--out", type=Path, default=None, help="write the people to .csv/.parquet")
+    _add_study_commands(commands)
     report = commands.add_parser("report", help="summaries of every scenario")
     report.add_argument("--out", type=Path, default=Path("build/report"))
     report.add_argument("--n", type=_positive_int("n"), default=2_000_000)
@@ -147,5 +157,46 @@ def _report(args) -> int:
     return 0
 
 
+def _add_study_commands(commands) -> None:
+    commands.add_parser("designs", help="study designs, options and estimators")
+    for name in ("study", "sweep"):
+        sub = commands.add_parser(name, help=f"Monte Carlo {name} of a design")
+        sub.add_argument("scenario", help="a scenario name or a path to a .toml file")
+        sub.add_argument("--design", required=True)
+        sub.add_argument("--option", action="append", default=[], metavar="NAME=VALUE")
+        sub.add_argument("--estimator", default=None)
+        sub.add_argument("--reps", type=_positive_int("reps"), required=True)
+        sub.add_argument("--seed", type=_seed, default=1)
+        sub.add_argument("--workers", type=_positive_int("workers"), default=1)
+        sub.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+        sub.add_argument("--quiet", action="store_true", help="no progress bar")
+    study = commands.choices["study"]
+    study.add_argument("--format", choices=("text", "json"), default="text")
+    study.add_argument("--out", type=Path, default=None, help="folder for tables and figures")
+    sweep = commands.choices["sweep"]
+    sweep.add_argument("--grid", action="append", required=True, metavar="KEY=V1,V2,...")
+    sweep.add_argument("--out", type=Path, required=True)
+    sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
+
+
+def _designs(args) -> int:
+    from .studies import describe_designs
+
+    print(describe_designs())
+    return 0
+
+
+def _study(args) -> int:
+    from .studies import run_study_command
+
+    return run_study_command(args)
+
+
+def _sweep(args) -> int:
+    from .studies import run_sweep_command
+
+    return run_sweep_command(args)
+
+
 _COMMANDS = {"scenarios": _scenarios, "show": _show, "population": _population,
-             "report": _report}
+             "report": _report, "designs": _designs, "study": _study, "sweep": _sweep}

@@ -274,7 +274,7 @@ def _run_one(task: _Task, design: Design, rep: int) -> dict:
         fit = design.estimator(task.estimator)(study)
         row.update({k: float(getattr(fit, k)) for k in FITTED})
         row.update(n=int(fit.n), n_cases=int(fit.n_cases), converged=bool(fit.converged),
-                   reason=str(fit.reason), scale=fit.scale or truth.scale)
+                   reason=str(fit.reason), scale=truth.scale or fit.scale)
     except Exception as err:
         message = " ".join(str(err).split())
         name = type(err).__name__

@@ -8,5 +8,16 @@ estimand it targets, with its true value computed on the same people.
 from . import mendelian, observational, prospective, relapses, trial  # noqa: F401  (registration)
 from .base import DESIGNS, Design, Estimand, Option, Study, get_design, register_design, run_study
 
-__all__ = ["DESIGNS", "Design", "Estimand", "Option", "Study", "get_design", "register_design",
-           "run_study"]
+#: Designs in teaching order (the registry holds them in import order).
+ORDER = ("ecological", "cross-sectional", "hospital-case-control", "cohort",
+         "nested-case-control", "trial", "mr-one-sample", "mr-two-sample", "relapse-cohort",
+         "supplement-users")
+
+
+def design_names() -> list[str]:
+    """Registered designs: the shipped ones in teaching order, then any added ones."""
+    return [n for n in ORDER if n in DESIGNS] + [n for n in DESIGNS if n not in ORDER]
+
+
+__all__ = ["DESIGNS", "ORDER", "Design", "Estimand", "Option", "Study", "design_names",
+           "get_design", "register_design", "run_study"]

@@ -67,6 +67,7 @@ class Option:
     high: float | None = None
     choices: tuple = ()
     scenario_key: str | None = None  # if set, the option changes this scenario parameter
+    kind: type | None = None  # the value's type when the default is None
 
     def check(self, design: str, name: str, value):
         if value is None and (self.default is None or self.scenario_key):
@@ -76,7 +77,7 @@ class Option:
                 raise ParameterError(f"--option {name}={value!r} is not allowed for {design}: "
                                      f"use one of {', '.join(map(str, self.choices))}")
             return value
-        kind = float if self.default is None else type(self.default)
+        kind = self.kind or (float if self.default is None else type(self.default))
         if kind is bool:
             if not isinstance(value, bool):
                 raise ParameterError(f"--option {name}={value!r} is not allowed for {design}: "

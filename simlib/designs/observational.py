@@ -18,7 +18,15 @@ import pandas as pd
 from .. import estimators as est
 from ..world import REGIONS
 from .base import Design, Estimand, Option, Study, register_design
-from .common import BASE_COLUMNS, LOG_HR_SCALE, covariate_frame, sample_rows, true_log_hr
+from .common import (
+    BASE_COLUMNS,
+    LEVEL_COLUMNS,
+    LOG_HR_SCALE,
+    blood_draw,
+    covariate_frame,
+    sample_rows,
+    true_log_hr,
+)
 
 TRUTH_AGES = (0.0, 80.0)  # the window over which the individual effect is defined
 ADULT_AGE = 18.0
@@ -116,25 +124,28 @@ register_design(Design(
 
 
 # -------------------------------------------------------- hospital case-control
-def hospital_case_control_sample(world, people, rng, population, recruit_within_years,
-                                 controls_per_case):
+def hospital_case_control_sample(world, people, rng, population, case_years,
+                                 recruit_within_years, controls_per_case):
     """Incident cases recruited soon after diagnosis; population controls by age band and sex.
 
-    Cases: diagnosed within ``recruit_within_years`` before the survey day, blood drawn at
-    recruitment (after onset, perhaps after starting supplements). Controls: adults
-    without MS, frequency-matched on sex and 5-year age band, blood drawn the same way.
+    Cases: diagnosed in the ``case_years`` before the survey day, each recruited (and
+    bled) a uniform 0 to ``recruit_within_years`` after diagnosis: after onset, and for
+    some already on supplements. Controls: adults without MS, frequency-matched on sex
+    and 5-year age band, bled on the survey day.
     """
     age, dx = people["age"].to_numpy(), people["diagnosis_age"].to_numpy()
     alive = people["alive"].to_numpy()
-    cases = np.flatnonzero(alive & (dx < age) & (dx >= age - recruit_within_years)
-                           & (age >= ADULT_AGE))
+    cases = np.flatnonzero(alive & (dx < age) & (dx >= age - case_years) & (dx >= ADULT_AGE))
     pool = np.flatnonzero(alive & (dx >= age) & (age >= ADULT_AGE))
     controls = _frequency_matched(rng, people, cases, pool, controls_per_case)
+    recruited = dx[cases] + rng.uniform(0.0, recruit_within_years, len(cases))
+    blood = blood_draw(people, cases, recruited, rng, people.attrs["scenario"])
     rows = np.concatenate([cases, controls])
     data = pd.DataFrame({
         "case": np.r_[np.ones(len(cases), bool), np.zeros(len(controls), bool)],
-        "vitd_nmol": people["vitd_survey_nmol"].to_numpy()[rows], "age": age[rows],
-        "age_band": (age[rows] // 5 * 5).astype(int), **covariate_frame(people, rows),
+        "vitd_nmol": np.r_[blood, people["vitd_survey_nmol"].to_numpy()[controls]],
+        "age": age[rows], "age_band": (age[rows] // 5 * 5).astype(int).astype(str),
+        **covariate_frame(people, rows),
     })
     return Study("hospital-case-control", data, _estimand(world, people))
 
@@ -169,8 +180,10 @@ register_design(Design(
     hospital_case_control_sample,
     {"logit": hospital_logit, "logit-latitude": hospital_logit_latitude},
     {"population": Option(4_000_000, "people simulated", 10_000, 50_000_000),
-     "recruit_within_years": Option(0.5, "cases diagnosed at most this long before recruitment",
-                                    0.01, 30.0),
+     "case_years": Option(2.0, "cases diagnosed in this many years before the survey", 0.1,
+                          30.0),
+     "recruit_within_years": Option(0.25, "longest delay from diagnosis to recruitment and "
+                                    "blood draw (years)", 0.0, 30.0),
      "controls_per_case": Option(2, "population controls per case", 1, 20)},
-    BASE_COLUMNS,
+    tuple(dict.fromkeys(BASE_COLUMNS + LEVEL_COLUMNS)),
 ))

@@ -146,10 +146,10 @@ register_design(Design(
     trial_sample,
     {"poisson-itt": trial_poisson, "cox-itt": trial_cox},
     {"population": Option(None, "people simulated (default 1,000,000 general, 5,000,000 "
-                          "early MS)", 10_000, 50_000_000),
+                          "early MS)", 10_000, 50_000_000, kind=int),
      "eligibility": Option("general", "who is randomized", choices=("general", "early-ms")),
      "participants": Option(None, "people randomized (default 20,000 general, 300 early MS)",
-                            10, 10_000_000),
+                            10, 10_000_000, kind=int),
      "dose_iu": Option(None, "daily dose, IU (default 2000 general, 7143 early MS)",
                        1.0, 100_000.0),
      "adherence": Option(0.8, "share of the dose arm who take it", 0.0, 1.0),
