@@ -182,8 +182,9 @@ register_design(Design(
     {"population": Option(4_000_000, "people simulated", 10_000, 50_000_000),
      "case_years": Option(2.0, "cases diagnosed in this many years before the survey", 0.1,
                           30.0),
-     "recruit_within_years": Option(0.25, "longest delay from diagnosis to recruitment and "
-                                    "blood draw (years)", 0.0, 30.0),
+     "recruit_within_years": Option(0.1, "longest delay from diagnosis to recruitment and "
+                                    "blood draw (years; 0.1 = at the diagnosis visit)", 0.0,
+                                    30.0),
      "controls_per_case": Option(2, "population controls per case", 1, 20)},
     tuple(dict.fromkeys(BASE_COLUMNS + LEVEL_COLUMNS)),
 ))
