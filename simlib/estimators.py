@@ -338,7 +338,7 @@ def cox(data: pd.DataFrame, time: str, event: str, exposure: str,
 
 def poisson_rate(data: pd.DataFrame, events: str, person_years: str, exposure: str,
                  covariates: Sequence[str] = (), per: float = 25.0, unit: str = "nmol/L",
-                 scale: str | None = None) -> Estimate:
+                 scale: str | None = None, cluster: str | None = None) -> Estimate:
     """Log rate ratio by Poisson regression with a log person-time offset.
 
     Parameters
@@ -349,21 +349,29 @@ def poisson_rate(data: pd.DataFrame, events: str, person_years: str, exposure: s
         Event count column (0/1 or counts).
     person_years : str
         Person-time at risk; rows with none are dropped.
+    cluster : str, optional
+        Column identifying people with several rows (repeated measures): standard
+        errors are then cluster-robust (sandwich), method ``"poisson-robust"``.
 
     Returns
     -------
     Estimate
         Scale ``"log RR per 25 nmol/L"``, method ``"poisson"``; ``n_cases`` the events.
     """
-    frame, covariates, _ = _prepare(data, events, exposure, covariates, per, person_years,
+    others = (person_years, cluster) if cluster else (person_years,)
+    frame, covariates, _ = _prepare(data, events, exposure, covariates, per, *others,
                                     binary=False)
     frame = frame[frame[person_years] > 0]
     y = frame[events].to_numpy(float)
-    meta = _meta(frame, y.sum(), "log RR", per, unit, "poisson", covariates, scale)
+    method = "poisson-robust" if cluster else "poisson"
+    meta = _meta(frame, y.sum(), "log RR", per, unit, method, covariates, scale)
     if problem := _problem(frame, exposure, y):
         return meta.failed(problem)
     x, offset = _design(frame, exposure, covariates, per), np.log(frame[person_years])
-    return _fit(meta, lambda: sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit())
+    robust = {"cov_type": "cluster", "cov_kwds": {"groups": frame[cluster].to_numpy()}} \
+        if cluster else {}
+    return _fit(meta, lambda: sm.GLM(y, x, family=sm.families.Poisson(),
+                                     offset=offset).fit(**robust))
 
 
 def ols(data: pd.DataFrame, outcome: str, exposure: str, covariates: Sequence[str] = (),

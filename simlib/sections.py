@@ -310,6 +310,12 @@ class ReverseCausationParams(Section):
                                        "Jelinek 2015 (mostly 2000-5000 IU/day)",
                                        "doses started after diagnosis (equally likely)",
                                        length=3)
+    relapse_vitd_drop_nmol: float = param(10.0, "nmol/L", 0.0, 60.0,
+                                          "Soilu-Hanninen et al., J Neurol Neurosurg "
+                                          "Psychiatry 2005;76:1463 (lower 25(OH)D during "
+                                          "relapses); size assumed",
+                                          "25(OH)D drop in a draw taken within the interval "
+                                          "after a relapse (acute phase, less time outdoors)")
     uptake_mean_years: float = param(1.0, "years", 0.0, 10.0,
                                      "assumption: no published time-to-start; most patients "
                                      "take vitamin D within a few years (Jelinek 2015)",

@@ -50,23 +50,31 @@ def _expected(people, rows, start, end, shift=0.0, supplement_start=None):
 # -------------------------------------------------------------- relapse cohort
 def relapse_cohort_sample(world, people, rng, population, participants, follow_up_years,
                           interval_years):
-    """Repeated 25(OH)D draws, one at the start of each interval; relapses counted per interval."""
+    """Repeated 25(OH)D draws, one at the start of each interval; relapses counted per interval.
+
+    A draw taken in the interval after a relapse is lower by
+    ``reverse_causation.relapse_vitd_drop_nmol`` (reverse causation).
+    """
     rows = sample_rows(rng, _with_ms(people), participants)
     entry = people["age"].to_numpy()[rows]
     scenario = people.attrs["scenario"]
-    pieces = []
+    pieces, previous = [], np.zeros(len(rows), dtype=int)
+    drop = scenario.reverse_causation.relapse_vitd_drop_nmol
     for k in range(int(round(follow_up_years / interval_years))):
         start = entry + k * interval_years
         expected = _expected(people, rows, start, start + interval_years)
+        draw = blood_draw(people, rows, start, rng, scenario)
+        draw = np.maximum(draw - drop * (previous > 0), 1.0)  # reverse causation
+        relapses = rng.poisson(expected)
         month = np.floor(np.mod(people["birth_year_fraction"].to_numpy()[rows] + start
                                 + 0.5 * people["southern"].to_numpy()[rows], 1) * 12)
         pieces.append(pd.DataFrame({
-            "person": rows, "interval": k, "vitd_nmol": blood_draw(people, rows, start, rng,
-                                                                  scenario),
-            "relapses": rng.poisson(expected), "years": interval_years,
+            "person": rows, "interval": k, "vitd_nmol": draw,
+            "relapses": relapses, "years": interval_years,
             "duration": start - people["ms_onset_age"].to_numpy()[rows],
             "draw_month": month.astype(int),
         }))
+        previous = relapses
     data = pd.concat(pieces, ignore_index=True)
     shifted = _expected(people, rows, entry, entry + follow_up_years, shift=SHIFT_NMOL)
     natural = _expected(people, rows, entry, entry + follow_up_years)
@@ -76,14 +84,22 @@ def relapse_cohort_sample(world, people, rng, population, participants, follow_u
 
 
 def relapse_poisson(study):
-    """Poisson regression of relapses per interval on the draw at its start (naive SEs)."""
+    """Poisson regression of relapses per interval on the draw at its start.
+
+    Standard errors are cluster-robust by person (repeated measures).
+    """
+    return est.poisson_rate(study.data, "relapses", "years", "vitd_nmol", cluster="person")
+
+
+def relapse_poisson_naive(study):
+    """As ``poisson`` with model-based SEs that ignore repeated measures (too small)."""
     return est.poisson_rate(study.data, "relapses", "years", "vitd_nmol")
 
 
 def relapse_poisson_season(study):
     """As ``poisson``, adjusted for draw season (calendar half) and disease duration."""
     data = study.data.assign(winter_spring=study.data["draw_month"].isin([11, 0, 1, 2, 3, 4]))
-    return est.poisson_rate(data, "relapses", "years", "vitd_nmol",
+    return est.poisson_rate(data, "relapses", "years", "vitd_nmol", cluster="person",
                             covariates=("winter_spring", "duration"))
 
 
@@ -91,7 +107,8 @@ register_design(Design(
     "relapse-cohort",
     "people with MS: repeated 25(OH)D draws and relapse counts per interval",
     relapse_cohort_sample,
-    {"poisson": relapse_poisson, "poisson-season": relapse_poisson_season},
+    {"poisson": relapse_poisson, "poisson-naive": relapse_poisson_naive,
+     "poisson-season": relapse_poisson_season},
     {"population": Option(2_000_000, "people simulated", 10_000, 50_000_000),
      "participants": Option(500, "people with MS followed", 10, 1_000_000),
      "follow_up_years": Option(2.5, "years of follow-up", 0.25, 30.0),
