@@ -15,6 +15,7 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.sandbox.regression.gmm import IV2SLS
 
 from simlib import estimators as est
+from simlib import instruments as iv
 from simlib.errors import ParameterError
 
 EXACT = 1e-10
@@ -178,7 +179,7 @@ def confounded() -> pd.DataFrame:
 
 def test_two_stage_least_squares_removes_confounding(confounded):
     naive = est.ols(confounded, "y", "x")
-    fit = est.two_stage_least_squares(confounded, "y", "x", "z", per=1.0)
+    fit = iv.two_stage_least_squares(confounded, "y", "x", "z", per=1.0)
     assert naive.ci_low > 0.6  # confounded upwards
     assert fit.converged and fit.method == "2sls"
     assert abs(fit.estimate - 0.5) < 4 * fit.se
@@ -189,7 +190,7 @@ def test_two_stage_least_squares_removes_confounding(confounded):
 def test_two_stage_least_squares_equals_iv2sls(confounded):
     data = confounded.assign(w=np.random.default_rng(3).normal(size=len(confounded)),
                              z2=np.random.default_rng(4).binomial(2, 0.4, len(confounded)))
-    fit = est.two_stage_least_squares(data, "y", "x", ["z", "z2"], ["w"])
+    fit = iv.two_stage_least_squares(data, "y", "x", ["z", "z2"], ["w"])
     exog = sm.add_constant(np.column_stack([data.x / 25, data.w]))
     instruments = sm.add_constant(np.column_stack([data.z, data.z2, data.w]))
     direct = IV2SLS(data.y.to_numpy(), exog, instruments).fit()
@@ -199,14 +200,14 @@ def test_two_stage_least_squares_equals_iv2sls(confounded):
 
 def test_mr_wald_ratio_is_ratio_of_regressions(confounded):
     data = confounded.assign(case=(confounded.y > 1.5).astype(int))
-    fit = est.mr_wald_ratio(data, "case", "x", "z")
+    fit = iv.mr_wald_ratio(data, "case", "x", "z")
     first = sm.OLS(data.x, sm.add_constant(data.z)).fit()
     second = sm.Logit(data.case, sm.add_constant(data.z)).fit(disp=0)
     slope = first.params["z"] / 25
     assert fit.converged and fit.scale == "log OR per 25 nmol/L (Wald ratio)"
     assert fit.estimate == pytest.approx(second.params["z"] / slope, abs=EXACT)
     assert fit.se == pytest.approx(second.bse["z"] / abs(slope), abs=EXACT)
-    via_2sls = est.two_stage_least_squares(data, "case", "x", "z", outcome_model="logit")
+    via_2sls = iv.two_stage_least_squares(data, "case", "x", "z", outcome_model="logit")
     assert via_2sls == fit
 
 
@@ -214,26 +215,26 @@ def test_ivw_closed_form():
     bx = np.array([2.0, 3.5, 1.2, 4.0])  # nmol/L per allele
     by = np.array([-0.05, -0.06, -0.01, -0.09])  # log OR per allele
     sy = np.array([0.02, 0.025, 0.03, 0.02])
-    fit = est.ivw(by, sy, bx, per=1.0)
+    fit = iv.ivw(by, sy, bx, per=1.0)
     weights = bx**2 / sy**2
     assert fit.estimate == pytest.approx(np.sum(bx * by / sy**2) / weights.sum(), abs=EXACT)
     assert fit.se == pytest.approx(1 / np.sqrt(weights.sum()), abs=EXACT)
     assert fit.n == 4 and fit.method == "ivw"
-    per_25 = est.ivw(by, sy, bx)
+    per_25 = iv.ivw(by, sy, bx)
     assert per_25.estimate == pytest.approx(25 * fit.estimate, rel=1e-10)
     assert per_25.se == pytest.approx(25 * fit.se, rel=1e-10)
-    assert est.ivw(by, sy, bx, per=1.0, random_effects=True).se >= fit.se
-    single = est.ivw(by[:1], sy[:1], bx[:1], per=1.0)
+    assert iv.ivw(by, sy, bx, per=1.0, random_effects=True).se >= fit.se
+    single = iv.ivw(by[:1], sy[:1], bx[:1], per=1.0)
     assert single.estimate == pytest.approx(by[0] / bx[0]) and single.converged
 
 
 def test_snp_summary_statistics_feed_ivw(confounded):
     data = confounded.assign(case=(confounded.y > 1.5).astype(int))
-    exposure = est.snp_summary_statistics(data, ["z"], "x")
-    outcome = est.snp_summary_statistics(data, ["z"], "case", binary=True)
+    exposure = iv.snp_summary_statistics(data, ["z"], "x")
+    outcome = iv.snp_summary_statistics(data, ["z"], "case", binary=True)
     assert list(exposure.columns[:2]) == ["beta", "se"] and exposure.index.tolist() == ["z"]
-    fit = est.ivw(outcome.beta, outcome.se, exposure.beta)
-    assert fit.estimate == pytest.approx(est.mr_wald_ratio(data, "case", "x", "z").estimate)
+    fit = iv.ivw(outcome.beta, outcome.se, exposure.beta)
+    assert fit.estimate == pytest.approx(iv.mr_wald_ratio(data, "case", "x", "z").estimate)
 
 
 def test_to_row_is_plain():
@@ -259,7 +260,7 @@ FAILURES = {  # name: (fit on the cohort, words the reason must contain)
     "no cases (clogit)": (
         lambda d: est.conditional_logit(d.assign(event=0), "event", "vitd", "set"), "cases"),
     "no cases (wald ratio)": (
-        lambda d: est.mr_wald_ratio(d.assign(event=0), "event", "vitd", "region"), "cases"),
+        lambda d: iv.mr_wald_ratio(d.assign(event=0), "event", "vitd", "region"), "cases"),
     "zero exposure variance": (
         lambda d: est.logit(d.assign(vitd=50.0), "event", "vitd"), "variation"),
     "zero exposure variance (ols)": (
@@ -276,12 +277,12 @@ FAILURES = {  # name: (fit on the cohort, words the reason must contain)
     "collinear covariate (logit)": (
         lambda d: est.logit(d.assign(v2=d.vitd * 2), "event", "vitd", ["v2"]), "collinear"),
     "constant instrument": (
-        lambda d: est.two_stage_least_squares(d.assign(z=1.0), "age", "vitd", "z"), "Singular"),
+        lambda d: iv.two_stage_least_squares(d.assign(z=1.0), "age", "vitd", "z"), "Singular"),
     "no events in exposed (cox)": (
         lambda d: est.cox(_split(d), "time", "event", "x", per=1.0), "converge"),
     "no events in exposed (poisson)": (
         lambda d: est.poisson_rate(_split(d), "event", "py", "x", per=1.0), "diverged"),
-    "ivw without usable SNPs": (lambda d: est.ivw([0.1], [0.0], [1.0]), "no SNPs"),
+    "ivw without usable SNPs": (lambda d: iv.ivw([0.1], [0.0], [1.0]), "no SNPs"),
 }
 
 
@@ -303,9 +304,9 @@ def test_failures_are_recorded_not_raised(people, name):
     lambda d: est.cox(d, "time", "event", "vitd", entry="evnt"),
     lambda d: est.poisson_rate(d, "event", "evnt", "vitd"),
     lambda d: est.ols(d, "age", "vitd", weights="evnt"),
-    lambda d: est.two_stage_least_squares(d, "age", "vitd", ["evnt"]),
-    lambda d: est.mr_wald_ratio(d, "event", "vitd", "evnt"),
-    lambda d: est.snp_summary_statistics(d, ["evnt"], "vitd"),
+    lambda d: iv.two_stage_least_squares(d, "age", "vitd", ["evnt"]),
+    lambda d: iv.mr_wald_ratio(d, "event", "vitd", "evnt"),
+    lambda d: iv.snp_summary_statistics(d, ["evnt"], "vitd"),
 ])
 def test_missing_column_raises_parameter_error(people, call):
     with pytest.raises(ParameterError, match="'evnt'"):
@@ -319,9 +320,9 @@ def test_invalid_arguments_raise():
     with pytest.raises(ParameterError, match="per"):
         est.logit(data.assign(y=[0, 1, 1]), "y", "x", per=0)
     with pytest.raises(ParameterError, match="outcome_model"):
-        est.two_stage_least_squares(data, "y", "x", "x", outcome_model="probit")
+        iv.two_stage_least_squares(data, "y", "x", "x", outcome_model="probit")
     with pytest.raises(ParameterError, match="equal length"):
-        est.ivw([0.1, 0.2], [0.1], [1.0, 2.0])
+        iv.ivw([0.1, 0.2], [0.1], [1.0, 2.0])
 
 
 def test_cluster_robust_poisson_matches_statsmodels_and_widens_correlated_data():

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .. import estimators as est
+from .. import instruments as iv
 from ..world import SNP_COLUMNS
 from .base import Design, Estimand, Option, Study, register_design
 from .common import (
@@ -98,14 +99,14 @@ def one_sample(world, people, rng, population, participants, adjust_ancestry):
 
 def wald_ratio(study):
     """Wald ratio of the allele score: logit (outcome) over OLS (exposure) coefficients."""
-    return est.mr_wald_ratio(study.data, "ms", "vitd_nmol", "allele_score",
+    return iv.mr_wald_ratio(study.data, "ms", "vitd_nmol", "allele_score",
                              covariates=_options(study.options["adjust_ancestry"]),
                              per=SHIFT_NMOL)
 
 
 def two_stage(study):
     """2SLS with the four SNPs as instruments (linear probability: a risk difference)."""
-    return est.two_stage_least_squares(study.data, "ms", "vitd_nmol", list(SNP_COLUMNS),
+    return iv.two_stage_least_squares(study.data, "ms", "vitd_nmol", list(SNP_COLUMNS),
                                        covariates=_options(study.options["adjust_ancestry"]),
                                        per=SHIFT_NMOL)
 
@@ -148,9 +149,9 @@ def two_sample(world, people, rng, population, exposure_sample, adjust_ancestry)
     exposure_rows = np.sort(adults[:exposure_sample])
     outcome_rows = np.sort(adults[exposure_sample:])
     covariates = _options(adjust_ancestry)
-    exposure = est.snp_summary_statistics(_frame(people, exposure_rows, rng), list(SNP_COLUMNS),
+    exposure = iv.snp_summary_statistics(_frame(people, exposure_rows, rng), list(SNP_COLUMNS),
                                           "vitd_nmol", covariates=covariates)
-    outcome = est.snp_summary_statistics(_frame(people, outcome_rows, rng), list(SNP_COLUMNS),
+    outcome = iv.snp_summary_statistics(_frame(people, outcome_rows, rng), list(SNP_COLUMNS),
                                          "ms", covariates=covariates, binary=True)
     summary = pd.DataFrame({"snp": list(SNP_COLUMNS),
                             "beta_exposure": np.asarray(exposure["beta"]),
@@ -165,7 +166,7 @@ def two_sample(world, people, rng, population, exposure_sample, adjust_ancestry)
 def inverse_variance_weighted(study):
     """IVW estimate over the four SNPs (fixed effect), log OR per 25 nmol/L."""
     d = study.data
-    return est.ivw(d["beta_outcome"].to_numpy(), d["se_outcome"].to_numpy(),
+    return iv.ivw(d["beta_outcome"].to_numpy(), d["se_outcome"].to_numpy(),
                    d["beta_exposure"].to_numpy(), per=SHIFT_NMOL)
 
 
