@@ -28,9 +28,10 @@ report: venv
 lab: venv
 	$(BIN)/jupyter lab notebooks
 
-## bench: population-generation benchmark
+## bench: population-generation and Monte Carlo benchmarks
 bench: venv
 	$(BIN)/python benchmarks/bench_population.py
+	$(BIN)/python benchmarks/bench_montecarlo.py
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache
