@@ -36,10 +36,14 @@ REFERENCE = {"bias": (0.0, "truth (no bias)"), "relative_bias": (0.0, "truth (no
 RATIO_TICKS = ((0.5, 0.67, 1, 1.5, 2), (0.5, 0.67, 0.8, 1, 1.25, 1.5, 2),
                (0.8, 0.9, 1, 1.1, 1.25), (0.9, 0.95, 1, 1.05, 1.1))  # if few powers of 2
 def _scale(frame) -> str:
-    """The non-empty ``scale`` texts of a table, joined (``""`` if none)."""
+    """The table's ``scale`` text; ``"log ratio (see each row)"`` when rows differ."""
     if "scale" not in frame:
         return ""
-    return ", ".join(v for v in frame["scale"].dropna().astype(str).unique() if v)
+    scales = [v for v in frame["scale"].dropna().astype(str).unique() if v]
+    if len(scales) > 1:
+        return "log ratio (each row on its own estimand's scale)" \
+            if all(v.startswith("log") for v in scales) else "estimate (see each row)"
+    return scales[0] if scales else ""
 
 
 def _tick(value) -> str:
