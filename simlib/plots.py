@@ -161,9 +161,12 @@ def forest_from_diagnosis(diag: pd.DataFrame, ax=None, label_columns=("design", 
     -------
     matplotlib.axes.Axes
     """
+    if diag.empty:
+        raise ParameterError("nothing to plot: the diagnosis table has no rows")
     diag = diag.reset_index(drop=True)
     columns = [c for c in label_columns if c in diag]
-    labels = diag[columns].astype(str).agg(" / ".join, axis=1) if columns else diag.index
+    labels = ([" / ".join(map(str, row)) for row in diag[columns].itertuples(index=False)]
+              if columns else diag.index.astype(str))
     mean, half = diag["mean_estimate"], 1.96 * diag["empirical_se"]
     rows = pd.DataFrame({"label": labels, "estimate": mean, "ci_low": mean - half,
                          "ci_high": mean + half, "estimand_value": diag["estimand_value"],

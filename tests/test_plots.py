@@ -247,3 +247,15 @@ def test_no_global_state_changed_and_given_axes_used(tmp_path):
         plots.save(call(None), tmp_path / f"{i}.png")
     assert plt.get_fignums() == [axes.flat[0].figure.number]
     assert dict(matplotlib.rcParams) == dict(before)
+
+
+def test_forest_from_a_filtered_diagnosis_table():
+    """A slice of a larger diagnosis table (non-default index) plots its own rows."""
+    diag = pd.DataFrame({"design": ["a", "b", "c", "d"], "estimator": ["x", "y", "x", "y"],
+                         "world": ["null", "null", "causal", "causal"],
+                         "mean_estimate": [0.1, -0.2, 0.3, -0.4], "empirical_se": 0.05,
+                         "estimand_value": 0.0, "scale": "log OR per 25 nmol/L"})
+    ax = plots.forest_from_diagnosis(diag[diag["world"] == "causal"])
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["c / x", "d / y"]
+    plt.close(ax.figure)
