@@ -64,13 +64,14 @@ class _Task:
     seed: int
     reps: tuple[int, ...]
     point: int = 0
+    world: object = None  # a custom Model (serial runs only)
 
 
 def replicate(scenario: Scenario, design: str | Design, reps: int, seed: int, *,
               estimator: str | None = None, options: dict | None = None,
               executor: cf.Executor | None = None, workers: int | None = None,
               checkpoint: str | os.PathLike | None = None, progress: bool = True,
-              chunk: int | None = None) -> pd.DataFrame:
+              chunk: int | None = None, world=None) -> pd.DataFrame:
     """Run a design and an estimator on ``reps`` replicates: a tidy table.
 
     Parameters
@@ -100,6 +101,10 @@ def replicate(scenario: Scenario, design: str | Design, reps: int, seed: int, *,
         Show a tqdm progress bar on stderr.
     chunk : int, optional
         Replicates per task sent to a worker (default about ``reps / (4 workers)``).
+    world : simlib.scm.Model, optional
+        A world you built or extended yourself (``build_world(scenario).add_node(...)``);
+        runs serially only, since such a model cannot be sent to other processes.
+        Design options that set scenario parameters (``regions``) do not apply to it.
 
     Returns
     -------
@@ -116,7 +121,7 @@ def replicate(scenario: Scenario, design: str | Design, reps: int, seed: int, *,
     >>> diagnose(table)  # doctest: +SKIP
     """
     return _run(scenario, design, {}, reps, seed, estimator, options, executor, workers,
-                checkpoint, progress, chunk)
+                checkpoint, progress, chunk, world)
 
 
 def sweep(scenario: Scenario, design: str | Design, grid: dict, reps: int, seed: int, *,
@@ -151,24 +156,28 @@ def sweep(scenario: Scenario, design: str | Design, grid: dict, reps: int, seed:
 
 # ------------------------------------------------------------------ running
 def _run(scenario, design, grid, reps, seed, estimator, options, executor, workers,
-         checkpoint, progress, chunk):
+         checkpoint, progress, chunk, world=None):
     for name, value, low in (("reps", reps, 1), ("seed", seed, 0), ("workers", workers, 1),
                              ("chunk", chunk, 1)):
         if value is not None or name in ("reps", "seed"):
             _check_whole(name, value, low)
+    if world is not None and (executor is not None or (workers or 1) > 1):
+        raise ParameterError("a custom world (a model with nodes you changed) runs serially "
+                             "only: use workers=1 and no executor")
     design = _load_design(design if isinstance(design, str) else design.name, ())
     estimator = estimator or design.default_estimator
     design.estimator(estimator)
     points = _points(scenario, design, grid, options or {})
     meta = {"design": design.name, "estimator": estimator, "scenario": scenario.name,
-            "seed": int(seed), "fingerprint": _fingerprint(scenario, design, options, estimator)}
+            "seed": int(seed),
+            "fingerprint": _fingerprint(scenario, design, options, estimator, world)}
     columns = ["rep", *grid, *meta, *RESULTS]
     done = _load_checkpoint(checkpoint, meta, columns, list(grid), points)
     done = {key: row for key, row in done.items() if key[1] < reps}
     todo = [(p, r) for p in range(len(points)) for r in range(reps) if (p, r) not in done]
     workers = workers or ((os.cpu_count() or 1) if executor is not None else 1)
     size = chunk or (1 if workers == 1 else max(1, min(100, len(todo) // (4 * workers))))
-    tasks = _tasks(todo, size, points, design, estimator, int(seed))
+    tasks = _tasks(todo, size, points, design, estimator, int(seed), world)
     with tqdm(total=len(points) * reps, initial=len(done), disable=not progress,
               file=sys.stderr, unit="rep", desc=design.name) as bar:
         for rows in _execute(tasks, executor, workers):
@@ -179,14 +188,14 @@ def _run(scenario, design, grid, reps, seed, estimator, options, executor, worke
     return _frame(rows, points, grid, meta, columns).drop(columns="fingerprint")
 
 
-def _tasks(todo, size, points, design, estimator, seed) -> list[_Task]:
+def _tasks(todo, size, points, design, estimator, seed, world=None) -> list[_Task]:
     """Batches of at most ``size`` replicates of one grid point each."""
     modules = tuple(m for m in (design.sample.__module__,) if m != "__main__")
     tasks = []
     for point, pairs in itertools.groupby(todo, key=lambda pair: pair[0]):
         reps = [rep for _, rep in pairs]
         tasks += [_Task(points[point][1], design.name, modules, points[point][2], estimator,
-                        seed, tuple(reps[i:i + size]), point)
+                        seed, tuple(reps[i:i + size]), point, world)
                   for i in range(0, len(reps), size)]
     return tasks
 
@@ -232,10 +241,12 @@ def _apply(scenario, design, options, values):
     return (scenario.with_values(changes) if changes else scenario), options
 
 
-def _fingerprint(scenario, design, options, estimator) -> str:
-    """Short hash of the scenario's parameters, the resolved options and the estimator."""
+def _fingerprint(scenario, design, options, estimator, world=None) -> str:
+    """Short hash of the scenario's parameters, the resolved options and the estimator
+    (and of a custom world's graph)."""
     resolved = sorted(design.resolve_options(options).items())
-    text = repr((scenario.to_toml(), resolved, estimator))
+    graph = None if world is None else world.edges()
+    text = repr((scenario.to_toml(), resolved, estimator, graph))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -268,7 +279,7 @@ def _run_one(task: _Task, design: Design, rep: int) -> dict:
            "reason": "", "error": "", "n": None, "n_cases": None,
            **dict.fromkeys(NUMBERS, math.nan)}
     try:
-        study = run_study(task.scenario, design, task.seed, rep, task.options)
+        study = run_study(task.scenario, design, task.seed, rep, task.options, world=task.world)
         truth = study.estimand_for(task.estimator or design.default_estimator)
         row.update(estimand=truth.name, estimand_value=float(truth.value), scale=truth.scale)
         fit = design.estimator(task.estimator)(study)

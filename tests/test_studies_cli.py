@@ -100,3 +100,27 @@ def test_real_design_gives_identical_tables_serially_in_processes_and_on_dask():
     pd.testing.assert_frame_equal(serial, pooled)
     pd.testing.assert_frame_equal(serial, dask)
     pd.testing.assert_frame_equal(diagnose(serial), diagnose(dask))
+
+
+def test_a_teachers_extended_world_runs_every_design_serially():
+    import numpy as np
+
+    from simlib import build_world
+    from simlib.errors import ParameterError
+
+    scenario = load_scenario("causal")
+
+    def oily_fish_servings(rng, n, latitude_deg):
+        return rng.poisson(0.5 + 0.05 * np.abs(latitude_deg - 20))
+
+    def diet_vitd_iu(rng, n, oily_fish_servings):
+        return 100.0 + 600.0 * oily_fish_servings + rng.normal(0, 20, n)
+
+    fishy = build_world(scenario).add_node("oily_fish_servings", oily_fish_servings) \
+        .replace_node("diet_vitd_iu", diet_vitd_iu)
+    options = {"population": 60_000, "follow_up_years": 30.0}
+    custom = replicate(scenario, "cohort", 2, 5, options=options, world=fishy, progress=False)
+    plain = replicate(scenario, "cohort", 2, 5, options=options, progress=False)
+    assert (custom["error"] == "").all() and not custom["estimate"].equals(plain["estimate"])
+    with pytest.raises(ParameterError, match="serially only"):
+        replicate(scenario, "cohort", 2, 5, options=options, world=fishy, workers=2)
