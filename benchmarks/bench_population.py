@@ -241,6 +241,12 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
     c["death_age"] = np.minimum(c["background_death_age"], ms_death)
     # after onset: heat, post-diagnosis supplements, 25(OH)D
     heat = c["heat_sensitive"] = rng("heat_sensitive").random(n) < rc.heat_sensitive_share
+    sigma_act = rel.activity_log_sd
+    activity = c["ms_activity"] = np.exp(
+        sigma_act * rng("ms_activity").standard_normal(n) - sigma_act ** 2 / 2)
+    sun_loss = c["after_onset_sun_loss"] = np.minimum(
+        (rc.onset_sun_loss + rc.heat_sun_loss * heat)
+        * activity ** rc.activity_disability_power, 1.0)
     g = rng("post_dx_supplement_iu")
     starts = g.random(n) < rc.supplement_share
     doses = np.asarray(rc.supplement_doses_iu)
@@ -256,8 +262,7 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
     rise = c["post_dx_rise_nmol"] = (vd.oral_max_rise_nmol * dose / (dose + half)
                                      - oral_before) * factor
     del dose, oral_before
-    after = c["vitd_after_onset_nmol"] = vitd - np.minimum(
-        rc.onset_sun_loss + rc.heat_sun_loss * heat, 1.0) * sun_nmol
+    after = c["vitd_after_onset_nmol"] = vitd - sun_loss * sun_nmol
     on_supp = c["vitd_on_supplement_nmol"] = after + rise
     # relapses, only for people with onset before the survey: integral of a decaying,
     # seasonal rate before and after post-diagnosis supplements
@@ -278,7 +283,7 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
         later = (np.exp(-decay * switch) - np.exp(-decay * duration)) / decay + amp * (
             np.exp(1j * phase) * (np.exp(spin * duration) - np.exp(spin * switch)) / spin).real
         log_rr = np.log(rel.vitd_rr_per_25nmol) / 25.0
-        expected[with_ms] = rel.rate_at_onset * (
+        expected[with_ms] = rel.rate_at_onset * activity[with_ms] * (
             before * np.exp(log_rr * (after[with_ms] - 50.0))
             + later * np.exp(log_rr * (on_supp[with_ms] - 50.0)))
     del with_ms
@@ -286,7 +291,7 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
     # the survey blood draw
     after_onset = age >= onset
     in_prodrome = (age >= c["prodrome_start_age"]) & ~after_onset
-    loss = np.minimum(np.where(after_onset, rc.onset_sun_loss + rc.heat_sun_loss * heat,
+    loss = np.minimum(np.where(after_onset, sun_loss,
                                np.where(in_prodrome, rc.prodrome_sun_loss, 0.0)), 1.0)
     season = np.cos(2.0 * np.pi * (np.mod(birth + age, 1.0)
                                    - (sun.peak_day / 365.25 + 0.5 * southern)))

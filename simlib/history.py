@@ -134,12 +134,12 @@ def _seasonal_integral(start, end, decay, phase, amplitude):
 
 
 def expected_relapses(onset, end, supplement_start, vitd_before, vitd_on_supplement,
-                      birth_year_fraction, southern, relapse: RelapseParams):
+                      birth_year_fraction, southern, relapse: RelapseParams, activity=1.0):
     """Expected number of relapses between onset and ``end`` (ages, years).
 
     The rate is ``rate_at_onset * 2**(-duration/halving) * (1 + a cos(season))
-    * rr**((vitd - 50)/25)``, with the 25(OH)D level changing when post-diagnosis
-    supplements start. Zero where ``end <= onset``.
+    * rr**((vitd - 50)/25) * activity``, with the 25(OH)D level changing when
+    post-diagnosis supplements start. Zero where ``end <= onset``.
     """
     total = np.zeros(len(onset))
     with_ms = np.flatnonzero(np.isfinite(onset) & (end > onset))
@@ -158,7 +158,9 @@ def expected_relapses(onset, end, supplement_start, vitd_before, vitd_on_supplem
     after = _seasonal_integral(switch, duration, decay, phase, amp)
     scale_before = np.exp(log_rr * (vitd_before[with_ms] - REFERENCE_VITD_NMOL))
     scale_after = np.exp(log_rr * (vitd_on_supplement[with_ms] - REFERENCE_VITD_NMOL))
-    total[with_ms] = relapse.rate_at_onset * (before * scale_before + after * scale_after)
+    activity = np.broadcast_to(np.asarray(activity, dtype=float), total.shape)[with_ms]
+    total[with_ms] = relapse.rate_at_onset * activity * (before * scale_before
+                                                         + after * scale_after)
     return total
 
 
@@ -174,11 +176,12 @@ def death_age(background_death_age, ms_excess_death_age):
 
 
 def relapse_expected(ms_onset_age, age, post_dx_supplement_start_age, vitd_after_onset_nmol,
-                     vitd_on_supplement_nmol, birth_year_fraction, southern, relapse):
+                     vitd_on_supplement_nmol, birth_year_fraction, southern, ms_activity,
+                     relapse):
     """Expected number of relapses from onset to the survey (see :mod:`simlib.history`)."""
     return expected_relapses(ms_onset_age, age, post_dx_supplement_start_age,
-                                     vitd_after_onset_nmol, vitd_on_supplement_nmol,
-                                     birth_year_fraction, southern, relapse)
+                             vitd_after_onset_nmol, vitd_on_supplement_nmol,
+                             birth_year_fraction, southern, relapse, ms_activity)
 
 
 def relapse_count(rng, relapse_expected):

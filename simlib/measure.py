@@ -42,22 +42,22 @@ def seasonal_cycle(year_fraction_at_draw, southern, sun: SunParams):
     return np.cos(2.0 * np.pi * (year_fraction_at_draw - peak))
 
 
-def sun_loss_share(age, prodrome_start_age, ms_onset_age, heat_sensitive,
+def sun_loss_share(age, prodrome_start_age, ms_onset_age, after_onset_sun_loss,
                    rc: ReverseCausationParams):
     """Share of sun-derived 25(OH)D lost at ``age`` because of MS (0 before the prodrome)."""
     after_onset = np.asarray(age) >= ms_onset_age
     in_prodrome = (np.asarray(age) >= prodrome_start_age) & ~after_onset
-    after = rc.onset_sun_loss + rc.heat_sun_loss * np.asarray(heat_sensitive)
-    loss = np.where(after_onset, after, np.where(in_prodrome, rc.prodrome_sun_loss, 0.0))
+    loss = np.where(after_onset, after_onset_sun_loss,
+                    np.where(in_prodrome, rc.prodrome_sun_loss, 0.0))
     return np.minimum(loss, 1.0)
 
 
 def true_level(age, vitd_mean_nmol, sun_vitd_nmol, seasonal_amplitude_nmol, birth_year_fraction,
-               southern, prodrome_start_age, ms_onset_age, heat_sensitive,
+               southern, prodrome_start_age, ms_onset_age, after_onset_sun_loss,
                post_dx_supplement_start_age, post_dx_rise_nmol, sun: SunParams,
                rc: ReverseCausationParams):
     """True serum 25(OH)D (nmol/L) at ``age``: long-term mean, MS-related changes, season."""
-    loss = sun_loss_share(age, prodrome_start_age, ms_onset_age, heat_sensitive, rc)
+    loss = sun_loss_share(age, prodrome_start_age, ms_onset_age, after_onset_sun_loss, rc)
     season = seasonal_cycle(year_fraction(birth_year_fraction, age), southern, sun)
     supplements = np.where(np.asarray(age) >= post_dx_supplement_start_age, post_dx_rise_nmol, 0)
     return (vitd_mean_nmol - loss * sun_vitd_nmol + supplements
@@ -75,11 +75,11 @@ def assay(rng, level_nmol, measurement: MeasurementParams):
 
 def vitd_survey_nmol(rng, age, vitd_mean_nmol, sun_vitd_nmol, seasonal_amplitude_nmol,
                      birth_year_fraction, southern, prodrome_start_age, ms_onset_age,
-                     heat_sensitive, post_dx_supplement_start_age, post_dx_rise_nmol, sun,
+                     after_onset_sun_loss, post_dx_supplement_start_age, post_dx_rise_nmol, sun,
                      reverse_causation, measurement):
     """25(OH)D measured in one blood draw at the survey date (nmol/L)."""
     level = true_level(age, vitd_mean_nmol, sun_vitd_nmol, seasonal_amplitude_nmol,
                        birth_year_fraction, southern, prodrome_start_age, ms_onset_age,
-                       heat_sensitive, post_dx_supplement_start_age, post_dx_rise_nmol,
+                       after_onset_sun_loss, post_dx_supplement_start_age, post_dx_rise_nmol,
                        sun, reverse_causation)
     return assay(rng, level, measurement)

@@ -303,6 +303,12 @@ class ReverseCausationParams(Section):
                                         "people with MS who are heat sensitive")
     heat_sun_loss: float = param(0.3, "proportion", 0.0, 1.0, "assumption",
                                  "extra share of sun-derived 25(OH)D lost if heat sensitive")
+    activity_disability_power: float = param(2.0, "elasticity", 0.0, 3.0,
+                                             "more active MS, more disability and fatigue: "
+                                             "less time outdoors (assumption; calibrated to "
+                                             "Simpson et al., Ann Neurol 2010)",
+                                             "sun loss after onset scales as disease activity "
+                                             "to this power (0: unrelated)")
     supplement_share: float = param(0.82, "proportion", 0.0, 1.0,
                                     "Jelinek et al., BMC Neurol 2015;15:132",
                                     "people with MS who start vitamin D after diagnosis")
@@ -338,6 +344,11 @@ class RelapseParams(Section):
                                     "relative seasonal swing of the relapse rate")
     peak_day: float = param(100.0, "day of year", 1.0, 365.0, "Spelman et al. 2014",
                             "northern-hemisphere peak of relapses (early spring)")
+    activity_log_sd: float = param(0.6, "log rate", 0.0, 2.0,
+                                   "relapse counts are overdispersed between people "
+                                   "(negative binomial in trial placebo arms); assumption",
+                                   "spread of each person's disease activity (relapse-rate "
+                                   "multiplier, mean 1)")
     vitd_rr_per_25nmol: float = param(1.0, "rate ratio", 0.05, 2.0,
                                       "1 = no effect (trials: Hanaei 2021 OR 0.66, 0.28-1.54)",
                                       "causal effect of +25 nmol/L current 25(OH)D on relapses")

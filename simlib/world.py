@@ -302,11 +302,25 @@ def post_dx_rise_nmol(diet_vitd_iu, supplement_iu, post_dx_supplement_iu, vitd_p
     return rise * vitd_person_factor
 
 
-def vitd_after_onset_nmol(vitd_mean_nmol, sun_vitd_nmol, heat_sensitive, reverse_causation):
-    """Long-term 25(OH)D after onset, before any post-diagnosis supplement (nmol/L)."""
+def ms_activity(rng, n, relapse):
+    """A person's MS disease activity: multiplies the relapse rate (log-normal, mean 1)."""
+    sigma = relapse.activity_log_sd
+    return np.exp(sigma * rng.standard_normal(n) - sigma ** 2 / 2)
+
+
+def after_onset_sun_loss(heat_sensitive, ms_activity, reverse_causation):
+    """Share of sun-derived 25(OH)D lost after onset: disability, fatigue, heat.
+
+    Grows with disease activity: more active MS, more disability, less time outdoors.
+    """
     rc = reverse_causation
-    loss = np.minimum(rc.onset_sun_loss + rc.heat_sun_loss * heat_sensitive, 1.0)
-    return vitd_mean_nmol - loss * sun_vitd_nmol
+    base = rc.onset_sun_loss + rc.heat_sun_loss * heat_sensitive
+    return np.minimum(base * ms_activity ** rc.activity_disability_power, 1.0)
+
+
+def vitd_after_onset_nmol(vitd_mean_nmol, sun_vitd_nmol, after_onset_sun_loss):
+    """Long-term 25(OH)D after onset, before any post-diagnosis supplement (nmol/L)."""
+    return vitd_mean_nmol - after_onset_sun_loss * sun_vitd_nmol
 
 
 def vitd_on_supplement_nmol(vitd_after_onset_nmol, post_dx_rise_nmol):
@@ -375,7 +389,9 @@ def _history_equations(s: Scenario):
           history.ms_excess_death_age(rng, ms_onset_age, pop),
           doc="age at death from MS excess mortality"),
         p("alive", history.alive), p("death_age", history.death_age),
-        p("heat_sensitive", heat_sensitive), p("post_dx_supplement_iu", post_dx_supplement_iu),
+        p("heat_sensitive", heat_sensitive), p("ms_activity", ms_activity),
+        p("after_onset_sun_loss", after_onset_sun_loss),
+        p("post_dx_supplement_iu", post_dx_supplement_iu),
         p("post_dx_supplement_start_age", post_dx_supplement_start_age),
         p("post_dx_rise_nmol", post_dx_rise_nmol),
         p("vitd_after_onset_nmol", vitd_after_onset_nmol),

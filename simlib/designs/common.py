@@ -14,7 +14,7 @@ LOG_HR_SCALE = "log HR per 25 nmol/L"
 #: Population columns needed to measure 25(OH)D at any age (see measure.true_level).
 LEVEL_COLUMNS = ("vitd_mean_nmol", "sun_vitd_nmol", "seasonal_amplitude_nmol",
                  "birth_year_fraction", "southern", "prodrome_start_age", "ms_onset_age",
-                 "heat_sensitive", "post_dx_supplement_start_age", "post_dx_rise_nmol")
+                 "after_onset_sun_loss", "post_dx_supplement_start_age", "post_dx_rise_nmol")
 #: Columns most designs use.
 BASE_COLUMNS = ("female", "age", "alive", "region_id", "latitude_deg", "diagnosis_age",
                 "death_age", "ms_onset_age", "vitd_survey_nmol", "adolescent_bmi", "obese",

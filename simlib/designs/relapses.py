@@ -3,7 +3,9 @@
 Participants are people with diagnosed MS alive on the survey day, followed forward.
 Relapses arrive as a Poisson process whose rate falls with disease duration and peaks
 in spring (:func:`simlib.history.expected_relapses`); 25(OH)D is lowest in late winter.
-Season therefore links low 25(OH)D to relapses in every world, causal or not.
+Season therefore links low 25(OH)D to relapses in every world, causal or not; so does
+disease activity, which raises the relapse rate and, through disability, lowers the
+time spent outdoors.
 
 References
 ----------
@@ -24,7 +26,8 @@ from .base import Design, Estimand, Option, Study, register_design
 from .common import BASE_COLUMNS, LEVEL_COLUMNS, SHIFT_NMOL, blood_draw, sample_rows
 
 COLUMNS = tuple(dict.fromkeys(BASE_COLUMNS + LEVEL_COLUMNS + (
-    "vitd_after_onset_nmol", "vitd_on_supplement_nmol", "birth_year_fraction", "southern")))
+    "vitd_after_onset_nmol", "vitd_on_supplement_nmol", "birth_year_fraction", "southern",
+    "ms_activity")))
 RELAPSE_SCALE = "log relapse RR per 25 nmol/L"
 
 
@@ -41,7 +44,8 @@ def _expected(people, rows, start, end, shift=0.0, supplement_start=None):
 
     starts = col("post_dx_supplement_start_age") if supplement_start is None else supplement_start
     args = (starts, col("vitd_after_onset_nmol") + shift, col("vitd_on_supplement_nmol") + shift,
-            col("birth_year_fraction"), col("southern"), people.attrs["scenario"].relapse)
+            col("birth_year_fraction"), col("southern"), people.attrs["scenario"].relapse,
+            col("ms_activity"))
     onset = col("ms_onset_age")
     return history.expected_relapses(onset, end, *args) \
         - history.expected_relapses(onset, start, *args)
@@ -112,7 +116,11 @@ register_design(Design(
     {"population": Option(2_000_000, "people simulated", 10_000, 50_000_000),
      "participants": Option(500, "people with MS followed", 10, 1_000_000),
      "follow_up_years": Option(2.5, "years of follow-up", 0.25, 30.0),
-     "interval_years": Option(0.5, "years between blood draws", 0.05, 5.0)},
+     "interval_years": Option(0.5, "years between blood draws", 0.05, 5.0),
+     "supplement_share": Option(0.1, "share of patients who start vitamin D after diagnosis: "
+                                "0.1 for a 2000s cohort like Simpson 2010 (the scenario's 0.82 "
+                                "is from a 2015 survey)", 0.0, 1.0,
+                                scenario_key="reverse_causation.supplement_share")},
     COLUMNS,
 ))
 

@@ -35,7 +35,8 @@ PRESETS = {  # eligibility -> defaults for options left unset
 POPULATION = {"general": 1_000_000, "early-ms": 5_000_000}
 COLUMNS = tuple(dict.fromkeys(BASE_COLUMNS + (
     "diet_vitd_iu", "supplement_iu", "vitd_person_factor", "vitd_mean_nmol",
-    "ms_log_hazard_ratio", "vitd_after_onset_nmol", "birth_year_fraction", "southern")))
+    "ms_log_hazard_ratio", "vitd_after_onset_nmol", "birth_year_fraction", "southern",
+    "ms_activity")))
 
 
 def _column(people, name, rows):
@@ -121,7 +122,7 @@ def _relapses_in(people, rows, start, years, level, scenario):
     """Expected relapses in [start, start + years) at a constant 25(OH)D ``level``."""
     args = (_column(people, "ms_onset_age", rows), np.full(len(rows), np.inf), level, level,
             _column(people, "birth_year_fraction", rows), _column(people, "southern", rows),
-            scenario.relapse)
+            scenario.relapse, _column(people, "ms_activity", rows))
     until_end = history.expected_relapses(args[0], start + years, *args[1:])
     until_start = history.expected_relapses(args[0], start, *args[1:])
     return until_end - until_start
