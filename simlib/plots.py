@@ -25,8 +25,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .dag import TEACHING_NODES, _new_axes, dag_plot  # noqa: F401  (plotting API)
+from .diagnosis import diagnose
 from .errors import ParameterError, SimlibError
-from .montecarlo import diagnose
 
 TRUTH = "#d62728"  # colour of the truth in every plot
 MEASURES = ("mean_estimate", "bias", "relative_bias", "empirical_se", "model_se", "rmse",

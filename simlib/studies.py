@@ -12,8 +12,9 @@ import tomllib
 from pathlib import Path
 
 from .designs import design_names, get_design
+from .diagnosis import diagnose, diagnosis_record
 from .errors import ParameterError
-from .montecarlo import diagnose, diagnosis_record, replicate, sweep
+from .montecarlo import replicate, sweep
 from .scenario import load_scenario
 
 
