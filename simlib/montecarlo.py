@@ -3,8 +3,8 @@
 :func:`replicate` gives a tidy table, one row per replicate; :func:`diagnose` turns it
 into bias, empirical and model SE, RMSE, coverage and power with their Monte Carlo
 standard errors (:mod:`simlib.diagnosis`); :func:`sweep` runs :func:`replicate` over a
-grid of scenario parameters
-and design options, with the same seed at every point (common random numbers).
+grid of scenario parameters and design options, with the same seed at every point
+(common random numbers).
 
 Replicate ``i`` of a run with seed ``s`` uses the streams ``replicate_streams(s, i)``,
 so a table is identical serially, in processes or on Dask, whatever the chunking.
