@@ -209,7 +209,11 @@ def published_figures() -> pd.DataFrame:
 
 def population_figures(scenario: Scenario, n: int, seed, chunk_size=None) -> dict:
     """Simulated counterparts of the published population figures, keyed by figure id."""
-    table = tally(scenario, n, seed, chunk_size)
+    return figures_from_tally(tally(scenario, n, seed, chunk_size))
+
+
+def figures_from_tally(table: pd.DataFrame) -> dict:
+    """The published-figure counterparts of an existing tally (see :func:`tally`)."""
     mid = incidence_rows(table, *MID_LATITUDE)
     high = incidence_rows(table, HIGH_LATITUDE, 90)
     sexes = mid.index.get_level_values("sex")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .calibrate import calibration_table, population_figures, summarise, tally
+from .calibrate import calibration_table, figures_from_tally, summarise, tally
 from .scenario import Scenario, load_scenario, scenario_names
 from .scm import check_size
 from .truth import true_effects
@@ -38,12 +38,17 @@ def _finite(value):
     return value
 
 
-def population_summary(scenario: Scenario, n: int, seed: int, chunk_size: int | None = None):
-    """Observed summary plus ``truth`` for ``n`` people (chunks of ``chunk_size``)."""
+def population_summary(scenario: Scenario, n: int, seed: int, chunk_size: int | None = None,
+                       table: pd.DataFrame | None = None):
+    """Observed summary plus ``truth`` for ``n`` people (chunks of ``chunk_size``).
+
+    ``table`` is the population's tally if already computed (same n, seed and chunks).
+    """
     n = check_size(n)
     chunk = _chunk(n, chunk_size)
     world = build_world(scenario)
-    summary = summarise(tally(scenario, n, seed, chunk, world=world))
+    table = tally(scenario, n, seed, chunk, world=world) if table is None else table
+    summary = summarise(table)
     summary["truth"] = true_effects(scenario, n, seed, chunk, world=world)
     return _finite({"scenario": scenario.name, "seed": seed, "chunk_size": chunk, **summary})
 
@@ -118,9 +123,10 @@ def write_report(out: Path, n: int = 2_000_000, seed: int = 1) -> Path:
     sections = []
     for name in scenario_names():
         scenario = load_scenario(name)
-        summary = population_summary(scenario, n, seed)
+        people = tally(scenario, n, seed, _chunk(n, None))  # one simulation for both
+        summary = population_summary(scenario, n, seed, table=people)
         (out / f"{name}.json").write_text(json.dumps(summary, indent=2))
-        table = calibration_table(population_figures(scenario, n, seed, DEFAULT_CHUNK))
+        table = calibration_table(figures_from_tally(people))
         table.to_csv(out / f"{name}-calibration.csv")
         sections.append(_html_section(scenario, summary, table))
     index = out / "index.html"

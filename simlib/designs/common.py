@@ -7,8 +7,8 @@ import pandas as pd
 
 from .. import history, measure
 from ..scm import Model
+from ..truth import SHIFT_NMOL
 
-SHIFT_NMOL = 25.0
 LOG_HR_SCALE = "log HR per 25 nmol/L"
 
 #: Population columns needed to measure 25(OH)D at any age (see measure.true_level).
