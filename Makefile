@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# JupyterLab opens the jupytext .py notebooks as notebooks on a double-click
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: venv test report lab bench clean
+.PHONY: venv test report student-copy lab bench clean
 
 ## venv: create or update .venv with the package (editable) and all extras
 venv: $(STAMP)
@@ -13,6 +15,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[notebooks,dev]"
+	$(BIN)/jupytext-config --settings-file $(LAB_OVERRIDES) set-default-viewer python
 	touch $(STAMP)
 
 ## test: lint and run every test
@@ -20,11 +23,15 @@ test: venv
 	$(BIN)/ruff check simlib tests benchmarks
 	$(BIN)/python -m pytest
 
-## report: population summary and calibration of every scenario -> build/report/
+## report: execute every notebook -> build/report/index.html (+ one page each, calibration)
 report: venv
 	$(BIN)/python -m simlib report --out build/report
 
-## lab: open JupyterLab on the notebooks
+## student-copy: the notebooks without solution cells -> build/student/
+student-copy: venv
+	$(BIN)/python -m simlib student-copy build/student
+
+## lab: open JupyterLab on the notebooks (double-click a .py notebook to open it)
 lab: venv
 	$(BIN)/jupyter lab notebooks
 
@@ -32,6 +39,7 @@ lab: venv
 bench: venv
 	$(BIN)/python benchmarks/bench_population.py
 	$(BIN)/python benchmarks/bench_montecarlo.py
+	$(BIN)/python benchmarks/bench_notebooks.py --quick
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

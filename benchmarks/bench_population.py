@@ -242,13 +242,16 @@ def numpy_population(n_chunk, seed, chunk_index, scenario):
     # after onset: heat, post-diagnosis supplements, 25(OH)D
     heat = c["heat_sensitive"] = rng("heat_sensitive").random(n) < rc.heat_sensitive_share
     sigma_act = rel.activity_log_sd
+    log_health = np.log(rel.health_rr_per_sd)
     activity = c["ms_activity"] = np.exp(
-        sigma_act * rng("ms_activity").standard_normal(n) - sigma_act ** 2 / 2)
+        sigma_act * rng("ms_activity").standard_normal(n) - sigma_act ** 2 / 2
+        + log_health * c["health_consciousness"] - log_health ** 2 / 2)
     sun_loss = c["after_onset_sun_loss"] = np.minimum(
         (rc.onset_sun_loss + rc.heat_sun_loss * heat)
         * activity ** rc.activity_disability_power, 1.0)
     g = rng("post_dx_supplement_iu")
-    starts = g.random(n) < rc.supplement_share
+    starts = g.random(n) < expit(logit(rc.supplement_share)
+                                 + rc.supplement_health_log_or * c["health_consciousness"])
     doses = np.asarray(rc.supplement_doses_iu)
     post_iu = c["post_dx_supplement_iu"] = np.where(
         starts, doses[g.integers(0, len(doses), n)], 0.0)

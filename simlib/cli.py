@@ -11,8 +11,11 @@ Commands
 [--out FILE.csv|FILE.parquet]``
     Simulate a population and print its summary (incidence, prevalence, 25(OH)D)
     with the true causal effects.
-``report [--out DIR] [--n N] [--seed S]``
-    Population summary and calibration table of every scenario (``make report``).
+``report [--out DIR] [--n N] [--seed S] [--notebooks 01,02] [--quick]``
+    Execute every notebook and write ``DIR/index.html`` (headline figure and finding of
+    each), one HTML page per notebook and ``DIR/calibration.html`` (``make report``).
+``student-copy OUTDIR``
+    Write the notebooks as ``.ipynb`` without the cells tagged ``solution``.
 ``designs``
     The study designs, their options and estimators.
 ``study SCENARIO --design NAME [--option k=v ...] [--estimator E] --reps R --seed S
@@ -89,10 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
     pop.add_argument("--format", choices=("text", "json"), default="text")
     pop.add_argument("--out", type=Path, default=None, help="write the people to .csv/.parquet")
     _add_study_commands(commands)
-    report = commands.add_parser("report", help="summaries of every scenario")
+    report = commands.add_parser(
+        "report", help="execute every notebook; HTML pages, index and calibration")
     report.add_argument("--out", type=Path, default=Path("build/report"))
-    report.add_argument("--n", type=_positive_int("n"), default=2_000_000)
+    report.add_argument("--n", type=_positive_int("n"), default=2_000_000,
+                        help="people per scenario in the calibration page")
     report.add_argument("--seed", type=_seed, default=1)
+    report.add_argument("--notebooks", default=None,
+                        help="comma-separated notebook numbers or names (default: all)")
+    report.add_argument("--quick", action="store_true",
+                        help="small simulations (as the tests run them)")
+    student = commands.add_parser("student-copy",
+                                  help="write the notebooks without solution cells")
+    student.add_argument("outdir", type=Path)
     return parser
 
 
@@ -150,10 +162,25 @@ def _population(args) -> int:
 
 
 def _report(args) -> int:
+    from .notebooks import build_report, select
     from .population import write_report
 
-    index = write_report(args.out, args.n, args.seed)
+    names = [name.strip() for name in args.notebooks.split(",")] if args.notebooks else None
+    select(names)  # bad names fail before anything runs
+    page = write_report(args.out, args.n, args.seed)
+    print(f"calibration written to {page}")
+    index = build_report(args.out, names, quick=args.quick)
     print(f"report written to {index}")
+    return 0
+
+
+def _student_copy(args) -> int:
+    from .notebooks import student_copy
+
+    if args.outdir.exists() and not args.outdir.is_dir():
+        raise ParameterError(f"student-copy: {str(args.outdir)!r} exists and is not a folder")
+    written = student_copy(args.outdir)
+    print(f"{len(written)} notebooks without solutions written to {args.outdir}")
     return 0
 
 
@@ -199,4 +226,5 @@ def _sweep(args) -> int:
 
 
 _COMMANDS = {"scenarios": _scenarios, "show": _show, "population": _population,
-             "report": _report, "designs": _designs, "study": _study, "sweep": _sweep}
+             "report": _report, "student-copy": _student_copy, "designs": _designs,
+             "study": _study, "sweep": _sweep}

@@ -129,9 +129,9 @@ def write_report(out: Path, n: int = 2_000_000, seed: int = 1) -> Path:
         table = calibration_table(figures_from_tally(people))
         table.to_csv(out / f"{name}-calibration.csv")
         sections.append(_html_section(scenario, summary, table))
-    index = out / "index.html"
-    index.write_text(_HTML.format(body="\n".join(sections), n=f"{n:,}", seed=seed))
-    return index
+    page = out / "calibration.html"
+    page.write_text(_HTML.format(body="\n".join(sections), n=f"{n:,}", seed=seed))
+    return page
 
 
 def _html_section(scenario: Scenario, summary: dict, table: pd.DataFrame) -> str:

@@ -311,7 +311,14 @@ class ReverseCausationParams(Section):
                                              "to this power (0: unrelated)")
     supplement_share: float = param(0.82, "proportion", 0.0, 1.0,
                                     "Jelinek et al., BMC Neurol 2015;15:132",
-                                    "people with MS who start vitamin D after diagnosis")
+                                    "people with MS who start vitamin D after diagnosis "
+                                    "(at average health consciousness)")
+    supplement_health_log_or: float = param(0.5, "log OR per SD", -3.0, 3.0,
+                                            "Jelinek et al. 2015 (HOLISM: supplement users "
+                                            "also exercise and eat more healthily); size "
+                                            "assumed",
+                                            "health consciousness and starting vitamin D "
+                                            "after diagnosis (healthy-user effect)")
     supplement_doses_iu: tuple = param((2000.0, 4000.0, 5000.0), "IU/day", 0.0, 50000.0,
                                        "Jelinek 2015 (mostly 2000-5000 IU/day)",
                                        "doses started after diagnosis (equally likely)",
@@ -349,6 +356,13 @@ class RelapseParams(Section):
                                    "(negative binomial in trial placebo arms); assumption",
                                    "spread of each person's disease activity (relapse-rate "
                                    "multiplier, mean 1)")
+    health_rr_per_sd: float = param(0.9, "rate ratio per SD", 0.3, 1.5,
+                                    "adherence to disease-modifying therapy: Tan et al., Adv "
+                                    "Ther 2011;28:51 (adherent patients, relapse risk 29% "
+                                    "lower); Steinberg et al., Clin Drug Investig 2010;30:89; "
+                                    "size per SD assumed",
+                                    "relapse rate ratio per SD of health consciousness "
+                                    "(1 = no healthy-user effect)")
     vitd_rr_per_25nmol: float = param(1.0, "rate ratio", 0.05, 2.0,
                                       "1 = no effect (trials: Hanaei 2021 OR 0.66, 0.28-1.54)",
                                       "causal effect of +25 nmol/L current 25(OH)D on relapses")

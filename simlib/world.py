@@ -278,9 +278,15 @@ def heat_sensitive(rng, n, reverse_causation):
     return rng.random(n) < reverse_causation.heat_sensitive_share
 
 
-def post_dx_supplement_iu(rng, n, reverse_causation):
-    """Supplement dose (IU/day) a person would start after an MS diagnosis; 0 if none."""
-    starts = rng.random(n) < reverse_causation.supplement_share
+def post_dx_supplement_iu(rng, n, health_consciousness, reverse_causation):
+    """Supplement dose (IU/day) a person would start after an MS diagnosis; 0 if none.
+
+    Health-conscious patients start more often (Jelinek et al., BMC Neurol 2015;15:132):
+    the root of the healthy-user bias when users and non-users are compared.
+    """
+    rc = reverse_causation
+    log_odds = logit(rc.supplement_share) + rc.supplement_health_log_or * health_consciousness
+    starts = rng.random(n) < expit(log_odds)
     doses = np.asarray(reverse_causation.supplement_doses_iu)
     return np.where(starts, doses[rng.integers(0, len(doses), n)], 0.0)
 
@@ -302,10 +308,17 @@ def post_dx_rise_nmol(diet_vitd_iu, supplement_iu, post_dx_supplement_iu, vitd_p
     return rise * vitd_person_factor
 
 
-def ms_activity(rng, n, relapse):
-    """A person's MS disease activity: multiplies the relapse rate (log-normal, mean 1)."""
+def ms_activity(rng, n, health_consciousness, relapse):
+    """A person's MS disease activity: multiplies the relapse rate (log-normal, mean 1).
+
+    Biological activity (log SD ``relapse.activity_log_sd``) times the effect of adherence
+    to disease-modifying therapy, better in health-conscious people
+    (``relapse.health_rr_per_sd`` per SD; Tan et al., Adv Ther 2011;28:51).
+    """
     sigma = relapse.activity_log_sd
-    return np.exp(sigma * rng.standard_normal(n) - sigma ** 2 / 2)
+    log_health = np.log(relapse.health_rr_per_sd)
+    return np.exp(sigma * rng.standard_normal(n) - sigma ** 2 / 2
+                  + log_health * health_consciousness - log_health ** 2 / 2)
 
 
 def after_onset_sun_loss(heat_sensitive, ms_activity, reverse_causation):

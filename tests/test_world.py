@@ -151,3 +151,18 @@ def test_oral_dose_response_is_saturating():
     slope_high = (oral_rise_nmol(20000, vd) - oral_rise_nmol(15000, vd)) / 5
     slope_low = oral_rise_nmol(1000, vd)
     assert slope_high < slope_low / 5
+
+
+def test_health_consciousness_drives_supplement_uptake_and_relapse_activity(null_people):
+    """Healthy-user mechanisms: supplement uptake after diagnosis (log OR 0.5 per SD) and
+    disease activity (rate ratio 0.9 per SD, mean activity 1)."""
+    scenario = load_scenario("null")
+    health = null_people["health_consciousness"].to_numpy()
+    starts = null_people["post_dx_supplement_iu"].to_numpy() > 0
+    assert starts[health > 1].mean() > starts[health < -1].mean() + 0.1
+    log_activity = np.log(null_people["ms_activity"].to_numpy())
+    slope = np.polyfit(health, log_activity, 1)[0]
+    se = scenario.relapse.activity_log_sd / np.sqrt(len(health))
+    assert abs(slope - np.log(scenario.relapse.health_rr_per_sd)) < 4 * se
+    mean = null_people["ms_activity"].mean()
+    assert abs(mean - 1.0) < 4 * null_people["ms_activity"].std() / np.sqrt(len(health))

@@ -11,7 +11,7 @@ from .base import DESIGNS, Design, Estimand, Option, Study, get_design, register
 #: Designs in teaching order (the registry holds them in import order).
 ORDER = ("ecological", "cross-sectional", "hospital-case-control", "cohort",
          "nested-case-control", "trial", "mr-one-sample", "mr-two-sample", "relapse-cohort",
-         "supplement-users")
+         "supplement-users", "supplement-starters")
 
 
 def design_names() -> list[str]:

@@ -1,0 +1,276 @@
+"""Run the teaching notebooks: execute, inject parameters, build the report, student copies.
+
+The notebooks are jupytext percent scripts (``notebooks/NN_name.py``): reviewable diffs and no
+stored outputs. This module reads them with jupytext, executes them with nbclient, renders
+them with nbconvert, and writes
+
+* ``build/report/NN_name.html``: each executed notebook (figures embedded as PNG);
+* ``build/report/index.html``: each notebook's headline figure and one-line finding
+  (marked by :func:`simlib.teaching.headline`), readable offline;
+* a student edition without the cells tagged ``solution``.
+
+Parameters are injected papermill-style: a cell tagged ``injected-parameters`` is inserted
+after the cell tagged ``parameters``.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import os
+import time
+from pathlib import Path
+
+from .errors import ParameterError, SimlibError, nearest
+from .teaching import HEADLINE_KEY, QUICK_ENV
+from .widgets import STATIC_ENV
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+SOLUTION_TAG = "solution"
+PARAMETERS_TAG = "parameters"
+
+
+class NotebookError(SimlibError):
+    """A notebook cell failed; the message names the notebook and the cell."""
+
+
+def notebook_paths(directory: str | os.PathLike | None = None) -> list[Path]:
+    """The suite's notebooks, in teaching order (``NN_*.py``)."""
+    directory = Path(directory) if directory is not None else NOTEBOOK_DIR
+    return sorted(p for p in directory.glob("[0-9][0-9]_*.py"))
+
+
+def select(names: list[str] | None, directory=None) -> list[Path]:
+    """Notebooks by number or stem (``"01"`` or ``"01_latitude"``); all when ``names`` is None."""
+    paths = notebook_paths(directory)
+    if not names:
+        return paths
+    chosen = []
+    for name in names:
+        hits = [p for p in paths if p.stem == name or p.stem.split("_")[0] == name]
+        if not hits:
+            stems = [p.stem for p in paths]
+            raise ParameterError(f"notebook {name!r} not found; did you mean "
+                                 f"{nearest(name, stems)!r}? (have {', '.join(stems)})")
+        chosen.extend(hits)
+    return chosen
+
+
+def read(path: str | os.PathLike):
+    """A notebook (nbformat node) from a jupytext script or an ``.ipynb``."""
+    import jupytext
+
+    return jupytext.read(Path(path))
+
+
+def tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def inject_parameters(nb, parameters: dict):
+    """Insert a cell assigning ``parameters`` after the cell tagged ``parameters``."""
+    import nbformat
+
+    if not parameters:
+        return nb
+    index = next((i for i, cell in enumerate(nb.cells) if PARAMETERS_TAG in tags(cell)), None)
+    if index is None:
+        raise ParameterError("this notebook has no cell tagged 'parameters' to override")
+    source = "# Injected parameters\n" + "\n".join(
+        f"{name} = {value!r}" for name, value in parameters.items())
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
+    nb.cells.insert(index + 1, cell)
+    return nb
+
+
+@contextlib.contextmanager
+def _environment(**values):
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update({key: value for key, value in values.items() if value is not None})
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def execute(nb, name: str, *, cwd=None, timeout: int = 1800, quick: bool = False,
+            static: bool = False):
+    """Execute ``nb`` in a fresh Python kernel; raise :class:`NotebookError` on a failing cell.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        Modified in place (outputs added) and returned.
+    name : str
+        The notebook's name, used in error messages.
+    quick : bool
+        Set ``VITD_SIM_QUICK=1`` in the kernel: smaller simulations, same code (tests).
+    static : bool
+        Set ``VITD_SIM_STATIC=1``: slider panels draw static figures (report pages).
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(cwd or NOTEBOOK_DIR)}})
+    env = {QUICK_ENV: "1" if quick else None, STATIC_ENV: "1" if static else None,
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    with _environment(**env):
+        try:
+            client.execute()
+        except CellExecutionError as error:
+            cell = _failing_cell(nb)
+            raise NotebookError(f"{name}: cell {cell} failed: {error.ename}: "
+                                f"{error.evalue}") from None
+    return nb
+
+
+def _failing_cell(nb) -> str:
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code_cells, start=1):
+        if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
+            first = next((line for line in cell.source.splitlines() if line.strip()), "")
+            return f"{number} (code cell {number} of {len(code_cells)}: {first[:60]!r})"
+    return "?"
+
+
+def images(nb) -> list[bytes]:
+    """Every PNG the executed notebook displayed, in order."""
+    found = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "image/png" in data:
+                found.append(base64.b64decode(data["image/png"]))
+    return found
+
+
+def headline(nb) -> tuple[str | None, str]:
+    """The headline figure (base64 PNG) and finding (text) marked by ``teaching.headline``."""
+    figure, finding = None, ""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            mark = out.get("metadata", {}).get(HEADLINE_KEY)
+            data = out.get("data", {})
+            if mark == "headline-figure" and "image/png" in data:
+                figure = data["image/png"].replace("\n", "")
+            elif mark == "headline-finding":
+                finding = data.get("text/markdown", data.get("text/plain", ""))
+    return figure, finding.replace("**Finding.**", "").strip()
+
+
+def title(nb, fallback: str) -> str:
+    """The first markdown heading of the notebook."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback
+
+
+def to_html(nb) -> str:
+    """The executed notebook as a standalone HTML page (images embedded)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def strip_solutions(nb):
+    """Remove the cells tagged ``solution`` (and outputs) for the student edition."""
+    nb.cells = [cell for cell in nb.cells if SOLUTION_TAG not in tags(cell)]
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def student_copy(out_dir: str | os.PathLike, directory=None) -> list[Path]:
+    """Write the student edition: every notebook as ``.ipynb`` without solution cells."""
+    import jupytext
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in notebook_paths(directory):
+        nb = strip_solutions(read(path))
+        target = out_dir / f"{path.stem}.ipynb"
+        jupytext.write(nb, target, fmt="ipynb")
+        written.append(target)
+    return written
+
+
+def run_notebook(path, parameters: dict | None = None, *, quick: bool = False,
+                 static: bool = False, timeout: int = 1800):
+    """Read, inject ``parameters`` into, and execute one notebook; return the executed node."""
+    path = Path(path)
+    nb = inject_parameters(read(path), parameters or {})
+    return execute(nb, path.name, cwd=path.parent, quick=quick, static=static,
+                   timeout=timeout)
+
+
+def build_report(out_dir: str | os.PathLike, names: list[str] | None = None, *,
+                 quick: bool = False, progress: bool = True, directory=None) -> Path:
+    """Execute the notebooks and write one HTML per notebook plus ``index.html``.
+
+    A failing cell stops the build with :class:`NotebookError` naming notebook and cell.
+    Returns the path of ``index.html``.
+    """
+    from tqdm.auto import tqdm
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = select(names, directory)
+    entries = []
+    bar = tqdm(paths, desc="notebooks", unit="nb", disable=not progress)
+    for path in bar:
+        bar.set_postfix_str(path.stem)
+        started = time.perf_counter()
+        nb = run_notebook(path, quick=quick, static=True)
+        (out_dir / f"{path.stem}.html").write_text(to_html(nb), encoding="utf-8")
+        figure, finding = headline(nb)
+        entries.append({"stem": path.stem, "title": title(nb, path.stem), "figure": figure,
+                        "finding": finding, "seconds": time.perf_counter() - started})
+    index = out_dir / "index.html"
+    index.write_text(index_page(entries), encoding="utf-8")
+    return index
+
+
+def index_page(entries: list[dict]) -> str:
+    """The report's front page: one section per notebook, no external resources."""
+    sections = []
+    for entry in entries:
+        image = (f'<img alt="headline figure of {html.escape(entry["stem"])}" '
+                 f'src="data:image/png;base64,{entry["figure"]}">'
+                 if entry["figure"] else "<p><i>(no headline figure)</i></p>")
+        sections.append(
+            f'<section><h2><a href="{entry["stem"]}.html">{html.escape(entry["title"])}</a>'
+            f'</h2>{image}<p class="finding">{html.escape(entry["finding"] or "")}</p>'
+            f'<p class="meta">executed in {entry["seconds"]:.0f} s</p></section>')
+    return INDEX_TEMPLATE.format(sections="\n".join(sections))
+
+
+INDEX_TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>vitd-sim: does vitamin D prevent MS? The notebook report</title>
+<style>
+body {{ font-family: sans-serif; max-width: 980px; margin: 2em auto; line-height: 1.45; }}
+section {{ border-top: 1px solid #ccc; padding: 1em 0; }}
+img {{ max-width: 100%; }}
+.finding {{ font-size: 1.05em; }}
+.meta {{ color: #777; font-size: 0.85em; }}
+</style></head><body>
+<h1>vitd-sim: does vitamin D prevent MS?</h1>
+<p>Each notebook below was executed for this report. The headline figure and finding are
+shown here; follow the title for the whole notebook. Population summaries and the calibration
+against published figures are in <a href="calibration.html">calibration.html</a>.</p>
+{sections}
+</body></html>
+"""

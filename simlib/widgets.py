@@ -1,0 +1,135 @@
+"""Slider panels for the notebooks, with a static fallback.
+
+:func:`panel` takes a drawing function and its controls. In JupyterLab it shows ipywidgets
+sliders above an output area; a slider change (on release) redraws the figure. Where
+widgets cannot be shown, in the HTML report (``VITD_SIM_STATIC=1``, set by
+:func:`simlib.notebooks.build_report`) or without ipywidgets, it draws the figure once at
+the default values and says so, so the finding is on the page without JavaScript.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .errors import ParameterError
+
+STATIC_ENV = "VITD_SIM_STATIC"
+
+
+@dataclass(frozen=True)
+class Slider:
+    """One slider: a numeric argument of the drawing function.
+
+    Parameters
+    ----------
+    low, high, step : float
+        Range and step of the slider (in the argument's unit).
+    value : float
+        Starting value (the notebook's parameter).
+    label : str
+        What the slider sets, with its unit, e.g. ``"confounding OR per SD"``.
+    integer : bool
+        Use an integer slider (sizes, counts).
+    """
+
+    low: float
+    high: float
+    step: float
+    value: float
+    label: str
+    integer: bool = False
+
+    def __post_init__(self):
+        if not self.low <= self.value <= self.high:
+            raise ParameterError(f"slider {self.label!r}: value {self.value!r} is outside "
+                                 f"[{self.low}, {self.high}]")
+        if self.step <= 0:
+            raise ParameterError(f"slider {self.label!r}: step {self.step!r} must be > 0")
+
+
+def static_mode() -> bool:
+    """True when panels must draw static figures (report pages, or no ipywidgets)."""
+    if os.environ.get(STATIC_ENV, "").strip().lower() in {"1", "true", "yes"}:
+        return True
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return True
+    return False
+
+
+def _display_figure(fig):
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)
+
+
+def _slider_widget(name: str, spec: Slider):
+    import ipywidgets as w
+
+    cls = w.IntSlider if spec.integer else w.FloatSlider
+    kind = int if spec.integer else float
+    return cls(value=kind(spec.value), min=kind(spec.low), max=kind(spec.high),
+               step=kind(spec.step), description=spec.label, continuous_update=False,
+               style={"description_width": "initial"}, layout=w.Layout(width="480px"),
+               readout_format="d" if spec.integer else ".3g")
+
+
+def panel(draw, controls: dict[str, Slider], *, title: str = ""):
+    """Show an interactive panel: sliders that redraw ``draw(**values)``.
+
+    Parameters
+    ----------
+    draw : callable
+        Takes the controls as keyword arguments and returns a matplotlib Figure. It must be
+        fast (about a second at the notebook's default size): simulate once before the
+        panel and let ``draw`` re-estimate or re-measure, not rebuild the world.
+    controls : dict of str to Slider
+        One slider per keyword argument of ``draw``.
+    title : str
+        A line shown above the sliders.
+
+    The panel is displayed; nothing is returned (so it is not displayed twice).
+    """
+    if not controls:
+        raise ParameterError("panel: controls must name at least one slider")
+    for name, spec in controls.items():
+        if not isinstance(spec, Slider):
+            raise ParameterError(f"panel: control {name!r} must be a Slider, got {spec!r}")
+    defaults = {name: spec.value for name, spec in controls.items()}
+    if static_mode():
+        from IPython.display import Markdown, display
+
+        display(Markdown(f"*{title + ' — ' if title else ''}static view at the default "
+                         "settings; open the notebook in JupyterLab to move the sliders.*"))
+        _display_figure(draw(**defaults))
+        return
+    _live_panel(draw, controls, title)
+
+
+def _live_panel(draw, controls, title):
+    import ipywidgets as w
+    from IPython.display import display
+
+    sliders = {name: _slider_widget(name, spec) for name, spec in controls.items()}
+    output = w.Output()
+    status = w.HTML()
+
+    def redraw(_change=None):
+        values = {name: slider.value for name, slider in sliders.items()}
+        status.value = "<i>drawing…</i>"
+        with output:
+            output.clear_output(wait=True)
+            _display_figure(draw(**values))
+        status.value = "settings: " + ", ".join(
+            f"{controls[name].label} = {value:.3g}" for name, value in values.items())
+
+    for slider in sliders.values():
+        slider.observe(redraw, names="value")
+    header = [w.HTML(f"<b>{title}</b>")] if title else []
+    box = w.VBox(header + list(sliders.values()) + [status, output])
+    display(box)
+    redraw()
