@@ -71,6 +71,13 @@ class Scenario:
     relapse: RelapseParams = field(default_factory=RelapseParams)
     measurement: MeasurementParams = field(default_factory=MeasurementParams)
 
+    def __deepcopy__(self, memo):
+        """A scenario is immutable (frozen records of numbers, strings and tuples), so a
+        deep copy is the scenario itself. pandas deep-copies ``DataFrame.attrs`` (where the
+        designs keep the scenario) on every column access; copying it each time cost more
+        than the designs' own work."""
+        return self
+
     def sections(self):
         """``(section name, section record)`` pairs in file order."""
         return [(name, getattr(self, name)) for name in SECTIONS]

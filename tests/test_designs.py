@@ -26,6 +26,7 @@ SMALL = {  # options that make each design quick to run once
     "mr-two-sample": {"population": 100_000, "exposure_sample": 20_000},
     "relapse-cohort": {"population": 300_000, "participants": 100},
     "supplement-users": {"population": 300_000, "participants": 100},
+    "supplement-starters": {"population": 300_000, "participants": 200},
 }
 REAL_DESIGNS = [name for name in DESIGNS if name in SMALL]
 
@@ -33,7 +34,7 @@ REAL_DESIGNS = [name for name in DESIGNS if name in SMALL]
 def test_every_shipped_design_is_exercised():
     expected = {"ecological", "cross-sectional", "hospital-case-control", "nested-case-control",
                 "cohort", "trial", "mr-one-sample", "mr-two-sample", "relapse-cohort",
-                "supplement-users"}
+                "supplement-users", "supplement-starters"}
     assert expected <= set(DESIGNS) and set(REAL_DESIGNS) == expected
 
 
@@ -170,3 +171,16 @@ def test_null_relapse_cohort_reproduces_the_observational_association():
     low, high = 2.5 * math.log(0.85), 2.5 * math.log(0.97)
     assert low < result["mean_estimate"] - 3 * result["mcse_bias"], result.to_dict()
     assert result["mean_estimate"] + 3 * result["mcse_bias"] < high, result.to_dict()
+
+
+@pytest.mark.slow
+def test_null_supplement_starters_show_regression_to_the_mean():
+    """Starting after a relapse: the before-after comparison finds a large 'benefit' and the
+    comparison with non-starters a large 'harm', in a world where supplements do nothing
+    (Martinez-Yelamos et al. 2006)."""
+    options = {"population": 1_000_000}
+    before_after = diagnosis("null", "supplement-starters", 12, options, "before-after")
+    versus = diagnosis("null", "supplement-starters", 12, options, "after-vs-non-starters")
+    assert before_after["estimand_value"] == 0.0
+    assert before_after["mean_estimate"] + 3 * before_after["mcse_bias"] < -0.5
+    assert versus["mean_estimate"] - 3 * versus["mcse_bias"] > 0.3

@@ -93,3 +93,12 @@ def test_the_fuzzed_keys_cover_the_numeric_parameters():
     from strategies import NUMERIC_KEYS
 
     assert len(NUMERIC_KEYS) > 40
+
+
+def test_a_deep_copy_is_the_same_immutable_scenario():
+    import copy
+
+    scenario = load_scenario("causal")
+    assert copy.deepcopy(scenario) is scenario
+    with pytest.raises(AttributeError):
+        scenario.ms.vitd_hr_per_25nmol = 0.5  # frozen, so sharing is safe

@@ -164,5 +164,7 @@ def test_health_consciousness_drives_supplement_uptake_and_relapse_activity(null
     slope = np.polyfit(health, log_activity, 1)[0]
     se = scenario.relapse.activity_log_sd / np.sqrt(len(health))
     assert abs(slope - np.log(scenario.relapse.health_rr_per_sd)) < 4 * se
+    activity = null_people["ms_activity"].to_numpy()
+    assert activity[starts].mean() < activity[~starts].mean()  # healthy users
     mean = null_people["ms_activity"].mean()
     assert abs(mean - 1.0) < 4 * null_people["ms_activity"].std() / np.sqrt(len(health))

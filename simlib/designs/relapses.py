@@ -203,8 +203,10 @@ def supplement_starters_sample(world, people, rng, population, participants, win
                          "starter": np.tile(starter.astype(int), 2),
                          "relapses": np.concatenate([before, after]),
                          "years": window_years})
+    # the rate depends on the current level only, so "on supplement since onset" gives the
+    # window's relapses on supplement without splitting the integral (exact 0 in the null)
     on = _expected(people, rows[starter], entry[starter], entry[starter] + window_years,
-                   supplement_start=entry[starter])
+                   supplement_start=people["ms_onset_age"].to_numpy()[rows[starter]])
     off = _expected(people, rows[starter], entry[starter], entry[starter] + window_years,
                     supplement_start=never[starter])
     value = float(np.log(on.sum() / off.sum())) if off.sum() > 0 else float("nan")
