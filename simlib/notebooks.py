@@ -19,6 +19,7 @@ import base64
 import contextlib
 import html
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def _environment(**values):
                 os.environ[key] = value
 
 
-def execute(nb, name: str, *, cwd=None, timeout: int = 1800, quick: bool = False,
+def execute(nb, name: str, *, cwd=None, timeout: int = 600, quick: bool = False,
             static: bool = False):
     """Execute ``nb`` in a fresh Python kernel; raise :class:`NotebookError` on a failing cell.
 
@@ -113,14 +114,22 @@ def execute(nb, name: str, *, cwd=None, timeout: int = 1800, quick: bool = False
     static : bool
         Set ``VITD_SIM_STATIC=1``: slider panels draw static figures (report pages).
     """
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(cwd or NOTEBOOK_DIR)}})
+    # one BLAS thread per kernel: on a shared 2-core machine, threaded BLAS made the
+    # statsmodels fits several times slower
     env = {QUICK_ENV: "1" if quick else None, STATIC_ENV: "1" if static else None,
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    with _environment(**env):
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    with _environment(**env), tempfile.TemporaryDirectory(prefix="vitd-kernel-") as sockets:
+        # IPC sockets in a private folder: kernels started at the same time over TCP
+        # could race for ports and leave the client waiting
+        manager = AsyncKernelManager(kernel_name="python3", transport="ipc",
+                                     ip=str(Path(sockets) / "kernel"))
+        client = NotebookClient(nb, km=manager, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(cwd or NOTEBOOK_DIR)}})
         try:
             client.execute()
         except CellExecutionError as error:
@@ -208,7 +217,7 @@ def student_copy(out_dir: str | os.PathLike, directory=None) -> list[Path]:
 
 
 def run_notebook(path, parameters: dict | None = None, *, quick: bool = False,
-                 static: bool = False, timeout: int = 1800):
+                 static: bool = False, timeout: int = 600):
     """Read, inject ``parameters`` into, and execute one notebook; return the executed node."""
     path = Path(path)
     nb = inject_parameters(read(path), parameters or {})

@@ -184,3 +184,19 @@ def test_null_supplement_starters_show_regression_to_the_mean():
     assert before_after["estimand_value"] == 0.0
     assert before_after["mean_estimate"] + 3 * before_after["mcse_bias"] < -0.5
     assert versus["mean_estimate"] - 3 * versus["mcse_bias"] > 0.3
+
+
+def test_repeated_biobank_samples_stop_at_the_cases_diagnosis(monkeypatch):
+    """With samples > 1 only draws taken before the set's index (the case's diagnosis) are
+    averaged: a case diagnosed 0.5 years after enrollment has one pre-diagnostic sample."""
+    import pandas as pd
+
+    from simlib.designs import prospective
+
+    monkeypatch.setattr(prospective, "blood_draw",
+                        lambda people, rows, age, rng, scenario: np.asarray(age, dtype=float))
+    people = pd.DataFrame({"x": [0, 0, 0]})
+    people.attrs["scenario"] = load_scenario("null")
+    mean = prospective._stored_serum(people, np.arange(3), np.array([20.0, 20.0, 20.0]), 3,
+                                     np.random.default_rng(1), np.array([0.5, 1.5, 5.0]))
+    assert mean.tolist() == [20.0, 20.5, 21.0]

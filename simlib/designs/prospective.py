@@ -115,15 +115,17 @@ def nested_case_control_sample(world, people, rng, population, age_low, age_high
     Cases: diagnosed during follow-up, excluding those diagnosed within ``lag_years`` of
     the draw. For each case, ``controls_per_case`` controls are drawn from the risk set
     at the case's diagnosis age (not yet diagnosed, alive) matched on sex, enrollment
-    age (same year of age) and draw month. ``samples`` > 1 averages that many yearly
-    draws (enrollment, +1 year, ...), as studies with repeated samples do.
+    age (same year of age) and draw month. ``samples`` > 1 averages up to that many yearly
+    draws (enrollment, +1 year, ...) taken before the case's diagnosis, the same cut-off
+    for its controls, as studies with repeated pre-diagnostic samples do (Munger 2006).
     """
     enrolled = _enrolled(people, age_low, age_high)
     entry, exit_age, event = _follow_up(people, enrolled, follow_up_years)
     is_case = event & (exit_age - entry >= lag_years)
     sets = _risk_set_sample(rng, people, enrolled, entry, exit_age, is_case, controls_per_case)
     rows = enrolled[sets["position"]]
-    vitd = _stored_serum(people, rows, entry[sets["position"]], samples, rng)
+    vitd = _stored_serum(people, rows, entry[sets["position"]], samples, rng,
+                         sets["index_years"])
     data = pd.DataFrame({"set": sets["set"], "case": sets["case"].astype(int),
                          "vitd_nmol": vitd, "age": entry[sets["position"]],
                          **covariate_frame(people, rows)})
@@ -138,7 +140,7 @@ def _risk_set_sample(rng, people, enrolled, entry, exit_age, is_case, per_case):
     stratum = people["female"].to_numpy()[enrolled] * 10_000 + np.floor(entry) * 12 + draw_month
     groups = pd.Series(np.arange(len(stratum))).groupby(stratum).indices
     duration = exit_age - entry
-    positions, sets, case_flags = [], [], []
+    positions, sets, case_flags, index_years = [], [], [], []
     for set_id, case in enumerate(np.flatnonzero(is_case)):
         members = groups[stratum[case]]
         at_risk = members[duration[members] > duration[case]]
@@ -146,16 +148,21 @@ def _risk_set_sample(rng, people, enrolled, entry, exit_age, is_case, per_case):
         positions += [case, *controls]
         sets += [set_id] * (1 + len(controls))
         case_flags += [True] + [False] * len(controls)
+        index_years += [duration[case]] * (1 + len(controls))
     return {"position": np.asarray(positions, dtype=int), "set": np.asarray(sets),
-            "case": np.asarray(case_flags, dtype=bool)}
+            "case": np.asarray(case_flags, dtype=bool),
+            "index_years": np.asarray(index_years, dtype=float)}
 
 
-def _stored_serum(people, rows, entry, samples, rng):
+def _stored_serum(people, rows, entry, samples, rng, index_years):
+    """Mean of the yearly draws taken before the set's index (the case's diagnosis)."""
     if samples == 1:
         return people["vitd_survey_nmol"].to_numpy()[rows]
     scenario = people.attrs["scenario"]
-    draws = [blood_draw(people, rows, entry + k, rng, scenario) for k in range(samples)]
-    return np.mean(draws, axis=0)
+    draws = np.array([blood_draw(people, rows, entry + k, rng, scenario)
+                      for k in range(samples)])
+    before = np.arange(samples)[:, None] < index_years[None, :]  # the first always is
+    return (draws * before).sum(axis=0) / before.sum(axis=0)
 
 
 def ncc_conditional_logit(study):
