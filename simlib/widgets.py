@@ -111,25 +111,38 @@ def panel(draw, controls: dict[str, Slider], *, title: str = ""):
 
 
 def _live_panel(draw, controls, title):
+    """Sliders, a readout, and the figure as a display that each change updates in place.
+
+    The figure is an ordinary output updated through its display id rather than an
+    ``Output`` widget: the first drawing is a plain PNG in the cell (so an executed
+    notebook keeps it), and headless runs avoid nbclient's output-widget capture, under
+    which a panel cell sometimes stalled until the cell timeout.
+    """
     import ipywidgets as w
+    import matplotlib.pyplot as plt
     from IPython.display import display
 
     sliders = {name: _slider_widget(name, spec) for name, spec in controls.items()}
-    output = w.Output()
     status = w.HTML()
 
-    def redraw(_change=None):
+    def figure_and_readout():
         values = {name: slider.value for name, slider in sliders.items()}
-        status.value = "<i>drawing…</i>"
-        with output:
-            output.clear_output(wait=True)
-            _display_figure(draw(**values))
+        fig = draw(**values)
         status.value = "settings: " + ", ".join(
             f"{controls[name].label} = {value:.3g}" for name, value in values.items())
+        return fig
+
+    header = [w.HTML(f"<b>{title}</b>")] if title else []
+    display(w.VBox(header + list(sliders.values()) + [status]))
+    fig = figure_and_readout()
+    handle = display(fig, display_id=True)
+    plt.close(fig)
+
+    def redraw(_change=None):
+        status.value = "<i>drawing…</i>"
+        fig = figure_and_readout()
+        handle.update(fig)
+        plt.close(fig)
 
     for slider in sliders.values():
         slider.observe(redraw, names="value")
-    header = [w.HTML(f"<b>{title}</b>")] if title else []
-    box = w.VBox(header + list(sliders.values()) + [status, output])
-    display(box)
-    redraw()

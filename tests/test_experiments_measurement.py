@@ -1,0 +1,122 @@
+"""Tests of simlib.experiments.measurement (notebook 04): season, reliability, dilution."""
+
+import matplotlib
+import numpy as np
+import pytest
+
+from simlib import load_scenario
+from simlib.experiments import dilution, measurement
+from simlib.sections import MeasurementParams
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def error_world():
+    return measurement.with_measurement_error(load_scenario("no_bias"),
+                                              within_person_sd_nmol=15.0, assay_cv=0.15)
+
+
+@pytest.fixture(scope="module")
+def study(error_world):
+    return dilution.dilution_study(error_world, 200_000, seed=3)
+
+
+@pytest.fixture(scope="module")
+def survey():
+    return measurement.survey_people(load_scenario("causal"), 100_000, seed=2)
+
+
+def test_spearman_brown_by_hand():
+    assert dilution.spearman_brown(0.5, 1) == pytest.approx(0.5)
+    assert dilution.spearman_brown(0.5, 2) == pytest.approx(2 / 3)
+    assert dilution.spearman_brown(0.8, 4) == pytest.approx(3.2 / 3.4)
+
+
+def test_local_month_shifts_the_southern_hemisphere():
+    months = measurement.local_month(np.array([0.0, 0.0]), np.array([30.6, 30.6]),
+                                     np.array([False, True]))
+    assert months.tolist() == [7, 1]  # August in the north is February's season in the south
+
+
+def test_with_measurement_error_sets_only_the_measurement(error_world):
+    assert error_world.measurement.within_person_sd_nmol == 15.0
+    assert error_world.measurement.assay_cv == 0.15
+    assert error_world.sun.seasonal_fraction_per_degree == 0.0
+    assert error_world.ms.vitd_hr_per_25nmol == 0.8
+
+
+def test_uk_shares_reads_published_figures_and_winter_is_lower(survey):
+    shares = measurement.uk_season_shares(survey)
+    assert shares["published_percent"].tolist() == [46.6, 15.4]
+    winter, summer = shares["simulated_percent"]
+    assert winter > summer + 15  # a clear seasonal difference in the UK
+
+
+def test_variance_components_add_up(survey):
+    table = measurement.variance_components(survey)
+    parts = table["sd_nmol"].iloc[:4] ** 2
+    total = table["sd_nmol"].iloc[4] ** 2
+    assert 0.5 < table.attrs["reliability"] < 0.95
+    assert parts.sum() == pytest.approx(total, rel=0.1)  # nearly independent layers
+
+
+def test_no_error_means_no_dilution(study):
+    perfect = MeasurementParams(within_person_sd_nmol=0.0, assay_cv=0.0)
+    row = dilution.dilution_table(study, perfect, samples=(1,), seed=1).iloc[0]
+    assert row["oracle_ratio"] == pytest.approx(1.0)
+    assert row["estimate"] == pytest.approx(row["true_exposure"], abs=1e-9)
+
+
+def test_error_attenuates_and_repeats_estimate_the_ratio(study, error_world):
+    table = dilution.dilution_table(study, error_world.measurement, samples=(1, 5), seed=1)
+    one, five = table.iloc[0], table.iloc[1]
+    # reliability of one draw: var(true) / (var(true) + 15^2 + assay); about 0.6
+    assert 0.45 < one["oracle_ratio"] < 0.75
+    assert one["repeat_ratio"] == pytest.approx(one["oracle_ratio"], abs=0.1)
+    assert five["oracle_ratio"] > one["oracle_ratio"] + 0.2
+    # same people: the measured log OR is the error-free one shrunk by about the ratio
+    kept = one["estimate"] / one["true_exposure"]
+    assert kept == pytest.approx(one["oracle_ratio"], abs=0.2)
+    assert study.attrs["truth"] == pytest.approx(np.log(0.8), abs=2e-3)
+
+
+def test_seasonal_draw_ages_fall_in_the_chosen_season():
+    world = measurement.with_measurement_error(load_scenario("no_bias"),
+                                               seasonal_fraction_per_degree=0.01)
+    data = measurement.season_case_control(world, 200_000, seed=4, case_winter_share=1.0,
+                                           control_winter_share=0.0)
+    cases, controls = data[data["case"] == 1], data[data["case"] == 0]
+    assert cases["winter"].all() and not controls["winter"].any()
+    assert cases["vitd_nmol"].mean() < controls["vitd_nmol"].mean() - 10
+    assert data.attrs["truth"] == pytest.approx(np.log(0.8), abs=0.01)
+
+
+def test_figures_have_labelled_axes(study, error_world, survey):
+    table = dilution.dilution_table(study, error_world.measurement, samples=(1, 2), seed=1)
+    fig = dilution.plot_dilution(table.assign(cohort=0))
+    for ax in fig.axes:
+        assert ax.get_xlabel() and ax.get_ylabel()
+    panel = dilution.draw_dilution_panel(study, 0.1, 8.0, 2)
+    assert all(ax.get_xlabel() for ax in panel.axes)
+    season = measurement.plot_season(measurement.monthly_means(survey),
+                                     measurement.seasonal_amplitude_table(survey),
+                                     measurement.uk_season_shares(survey))
+    assert all(ax.get_ylabel() for ax in season.axes)
+
+
+def test_experiment_averages_cohorts_and_lab_bias_rescales(error_world):
+    runs, first = dilution.dilution_experiment(error_world, 60_000, seed=8, cohorts=2,
+                                               samples=(1, 3), reliability_size=200)
+    assert sorted(runs["cohort"].unique()) == [0, 1] and len(runs) == 4
+    summary = dilution.summarise_dilution(runs)
+    manual = runs[runs["samples"] == 1]
+    assert summary.iloc[0]["estimate"] == pytest.approx(manual["estimate"].mean())
+    assert summary.iloc[0]["share_kept"] == pytest.approx(
+        manual["estimate"].mean() / manual["true_exposure"].mean())
+    labs = dilution.lab_bias_table(first, factors=(1.0, 0.5),
+                                   base=MeasurementParams(0.0, 0.0, 1.0))
+    # halving every value halves the mean and doubles the log OR per measured nmol/L
+    assert labs.loc[0.5, "mean_nmol"] == pytest.approx(labs.loc[1.0, "mean_nmol"] / 2)
+    assert np.log(labs.loc[0.5, "odds_ratio_per_25"]) == pytest.approx(
+        2 * np.log(labs.loc[1.0, "odds_ratio_per_25"]), rel=1e-4)
