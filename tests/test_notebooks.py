@@ -218,3 +218,17 @@ def test_injected_parameters_give_a_different_correct_result_in_a_real_notebook(
     people = world.sample(injected["n"], injected["seed"], columns=["vitd_mean_nmol"])
     expected = float(np.median(people["vitd_mean_nmol"]))
     assert injected["median"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_seminar_plans_name_existing_notebooks_and_sections():
+    text = (ROOT / "docs" / "teaching.md").read_text(encoding="utf-8")
+    stems = {p.stem for p in PATHS}
+    named = set(re.findall(r"`(\d\d_[a-z_]+)`", text))
+    assert named and named <= stems, named - stems
+    headings = " ".join(line for path in PATHS
+                        for line in path.read_text(encoding="utf-8").splitlines()
+                        if line.startswith("# ## "))
+    sections = re.findall(r"(?<!\*)\*([A-Z][^*]+)\*(?!\*)", text)  # *Section name*
+    assert len(sections) >= 10
+    for section in sections:
+        assert section in headings, section
