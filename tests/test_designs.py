@@ -200,3 +200,11 @@ def test_repeated_biobank_samples_stop_at_the_cases_diagnosis(monkeypatch):
     mean = prospective._stored_serum(people, np.arange(3), np.array([20.0, 20.0, 20.0]), 3,
                                      np.random.default_rng(1), np.array([0.5, 1.5, 5.0]))
     assert mean.tolist() == [20.0, 20.5, 21.0]
+
+
+def test_ecological_study_keeps_only_populated_regions_and_records_its_options():
+    study = run_study(load_scenario("null"), "ecological", seed=3,
+                      options={"population": 100_000, "regions": "us"})
+    assert len(study.data) >= 2 and study.data["mean_vitd_nmol"].notna().all()
+    assert (study.data["population"] > 0).all()
+    assert study.options["regions"] == "us" and study.options["population"] == 100_000

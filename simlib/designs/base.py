@@ -208,8 +208,10 @@ def run_study(scenario: Scenario, design: str | Design, seed: int, index: int = 
     world = cached_world(scenario) if world is None else world
     people = world.sample(size, population_seed, columns=design.columns)
     people.attrs.update(seed=population_seed, scenario=scenario)
-    return design.sample(world, people, rng, **{name: value for name, value in resolved.items()
-                                                if not design.options[name].scenario_key})
+    study = design.sample(world, people, rng, **{name: value for name, value in resolved.items()
+                                                 if not design.options[name].scenario_key})
+    study.options.update(resolved)  # the options the study ran with, defaults included
+    return study
 
 
 def _apply_scenario_options(scenario: Scenario, design: Design, options: dict) -> Scenario:

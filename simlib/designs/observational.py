@@ -57,6 +57,8 @@ def ecological_sample(world, people, rng, population, survey_per_region, window_
     rows = []
     for index, name in enumerate(REGIONS["region"]):
         here = alive & (region == index)
+        if not here.any():  # a region outside the scenario's `regions`
+            continue
         surveyed = sample_rows(rng, adults[region[adults] == index], survey_per_region)
         rows.append({
             "region": name, "latitude_deg": REGIONS.loc[index, "latitude_deg"],
