@@ -46,6 +46,8 @@ from IPython.display import display
 
 from simlib import build_world, load_scenario, plots, widgets
 from simlib.experiments import confounding as cf
+from simlib.experiments import confounding_estimates as fits
+from simlib.experiments import confounding_figures as figures
 
 null, causal = load_scenario("null"), load_scenario("causal")
 
@@ -124,7 +126,7 @@ with pd.option_context("display.max_colwidth", None):
 
 # %%
 cohorts = cf.null_and_causal(population, seed, {"follow_up_years": follow_up_years})
-estimates = cf.crude_and_adjusted(cohorts)
+estimates = fits.crude_and_adjusted(cohorts)
 estimates.assign(rate_ratio=np.exp(estimates["estimate"]),
                  ci_low=np.exp(estimates["ci_low"]), ci_high=np.exp(estimates["ci_high"]),
                  truth=np.exp(estimates["estimand_value"]))[
@@ -141,7 +143,7 @@ def ratio(world, analysis, cohort="this cohort"):
 
 truth_causal = float(np.exp(cohorts["causal"].truth))
 teaching.headline(
-    cf.estimates_figure(estimates),
+    figures.estimates_figure(estimates),
     f"With no effect of vitamin D (null world, truth 1.00) the cohort's crude rate ratio per "
     f"+25 nmol/L was {ratio('null', 'crude'):.2f} and the adjusted {ratio('null', 'adjusted'):.2f}"
     f"; where vitamin D protects (causal world, truth {truth_causal:.2f}) they were "
@@ -166,8 +168,8 @@ teaching.headline(
 
 # %%
 members = {name: cohort.head(unlimited_members) for name, cohort in cohorts.items()}
-steps = cf.switch_off(members)
-teaching.show(cf.decomposition_plot(steps))
+steps = fits.switch_off(members)
+teaching.show(figures.decomposition_plot(steps))
 
 # %%
 summary = steps.assign(rate_ratio=np.exp(steps["estimate"])).pivot_table(
@@ -217,7 +219,7 @@ print(f"Causal world: all five off gives {causal_off:.3f}; with perfect measurem
 # else changed (same members, same cases), shows its share:
 
 # %%
-prodrome = cf.prodrome_effect(cohorts)
+prodrome = fits.prodrome_effect(cohorts)
 prodrome = prodrome.assign(rate_ratio=np.exp(prodrome["estimate"]))
 display(prodrome[["world", "draw", "analysis", "rate_ratio", "n_cases"]].round(3))
 shift = prodrome.set_index(["world", "analysis", "draw"])["rate_ratio"]
@@ -232,8 +234,8 @@ print(f"Null world, adjusted: {shift['null', 'adjusted', 'as measured']:.3f} as 
 # `health_consciousness -> MS`, with growing strength, and refit the adjusted model:
 
 # %%
-unmeasured = cf.unmeasured_sweep(members, health_hrs_per_sd)
-teaching.show(cf.unmeasured_plot(unmeasured))
+unmeasured = fits.unmeasured_sweep(members, health_hrs_per_sd)
+teaching.show(figures.unmeasured_plot(unmeasured))
 unmeasured.assign(rate_ratio=np.exp(unmeasured["estimate"]))[
     ["world", "hr_per_sd", "analysis", "rate_ratio"]].round(3)
 
@@ -270,7 +272,7 @@ unmeasured.assign(rate_ratio=np.exp(unmeasured["estimate"]))[
 # adjusted estimate, and which does not?
 
 # %%
-panel = cf.ConfounderPanel(cohorts["null"], unlimited_members)
+panel = figures.ConfounderPanel(cohorts["null"], unlimited_members)
 participants_k = len(cohorts["null"].rows) // 1000
 widgets.panel(panel.draw, {
     "hr_obesity": widgets.Slider(1.0, 4.0, 0.1, null.ms.hr_obesity,
@@ -297,8 +299,8 @@ def unlimited_ratios(overrides, extra=()):
     """Crude and adjusted rate ratios of the unlimited null-world cohort in a changed world."""
     changed = build_world(null.with_values(overrides))
     data = cf.unlimited_data(members["null"], world=changed).assign(**dict(extra))
-    return {analysis: round(float(np.exp(cf.fit_poisson(data, covariates).estimate)), 3)
-            for analysis, covariates in cf.ANALYSES.items()}
+    return {analysis: round(float(np.exp(fits.fit_poisson(data, covariates).estimate)), 3)
+            for analysis, covariates in fits.ANALYSES.items()}
 
 
 print("as it is:          ", unlimited_ratios({}))
@@ -324,9 +326,9 @@ uvb = null_members.columns["uvb_dose"][null_members.rows]
 sun_tenth = pd.qcut(uvb, 10, labels=False).astype(str)
 strong_sun = build_world(null.with_values({"ms.uvb_hr_per_doubling": 0.5}))
 data = cf.unlimited_data(null_members, world=strong_sun).assign(sun_tenth=sun_tenth)
-for label, covariates in {"adjusted as before": cf.ADJUST,
-                          "... and for tenths of UVB dose": (*cf.ADJUST, "sun_tenth")}.items():
-    print(f"{label:32s} rate ratio {np.exp(cf.fit_poisson(data, covariates).estimate):.3f} "
+for label, covariates in {"adjusted as before": fits.ADJUST,
+                          "... and for tenths of UVB dose": (*fits.ADJUST, "sun_tenth")}.items():
+    print(f"{label:32s} rate ratio {np.exp(fits.fit_poisson(data, covariates).estimate):.3f} "
           "(truth 1)")
 
 # %% [markdown] tags=["solution"]
@@ -357,7 +359,7 @@ print(f"one cohort, adjusted: rate ratio {np.exp(row['estimate']):.3f} "
 
 people = cf.population(null, my_population, seed, world=my_world)
 mine = cf.run_cohort(my_world, people, seed)
-limit = cf.fit_poisson(cf.unlimited_data(mine), cf.ADJUST)
+limit = fits.fit_poisson(cf.unlimited_data(mine), fits.ADJUST)
 print(f"unlimited cohort, adjusted: rate ratio {np.exp(limit.estimate):.3f} (truth 1)")
 
 # %% [markdown] tags=["solution"]

@@ -1,4 +1,4 @@
-"""Tests of simlib.experiments.confounding (notebook 02_confounding)."""
+"""Tests of simlib.experiments.confounding, confounding_estimates and confounding_figures."""
 
 import matplotlib
 
@@ -12,6 +12,8 @@ import pytest  # noqa: E402
 from simlib import build_world, load_scenario  # noqa: E402
 from simlib.designs import get_design, run_study  # noqa: E402
 from simlib.experiments import confounding as cf  # noqa: E402
+from simlib.experiments import confounding_estimates as fits  # noqa: E402
+from simlib.experiments import confounding_figures as figures  # noqa: E402
 from simlib.plots import TRUTH  # noqa: E402
 
 
@@ -40,11 +42,11 @@ def test_causal_cohort_is_the_cohort_run_study_gives(cohorts):
 
 
 @pytest.mark.parametrize(("estimator", "covariates"),
-                         [("poisson", ()), ("poisson-adjusted", cf.ADJUST)])
+                         [("poisson", ()), ("poisson-adjusted", fits.ADJUST)])
 def test_grouped_fit_matches_the_design_estimator(cohorts, estimator, covariates):
     study = cohorts["null"].study
     reference = get_design("cohort").estimator(estimator)(study)
-    grouped = cf.fit_poisson(study.data, covariates)
+    grouped = fits.fit_poisson(study.data, covariates)
     assert grouped.n_cases == reference.n_cases
     assert grouped.estimate == pytest.approx(reference.estimate, abs=0.01)
     assert grouped.se == pytest.approx(reference.se, rel=0.02)
@@ -54,9 +56,9 @@ def test_unlimited_cohort_finds_the_truth_once_every_bias_is_off(cohorts):
     everything = [cf.MECHANISMS[name] for name in (*cf.CONFOUNDERS, "measurement")]
     for cohort in cohorts.values():
         data = cf.unlimited_data(cohort, everything)
-        crude = cf.fit_poisson(data)
+        crude = fits.fit_poisson(data)
         assert crude.estimate == pytest.approx(cohort.truth, abs=0.03)
-    as_is = cf.fit_poisson(cf.unlimited_data(cohorts["null"]))
+    as_is = fits.fit_poisson(cf.unlimited_data(cohorts["null"]))
     assert as_is.estimate < -0.08  # confounding makes vitamin D look protective
 
 
@@ -66,10 +68,10 @@ def test_reweighted_cases_agree_with_a_resimulated_cohort():
     people = cf.population(common, 200_000, seed=2)
     cohort = cf.run_cohort(build_world(common), people, seed=2)
     mechanisms = [cf.MECHANISMS["latitude"], cf.MECHANISMS["obesity"]]
-    weighted = cf.fit_poisson(cf.realized_data(cohort, mechanisms))
+    weighted = fits.fit_poisson(cf.realized_data(cohort, mechanisms))
     overrides, changes = cf._merged(mechanisms)
     world, changed = cf.resimulate(people, common.with_values(overrides), changes)
-    fresh = cf.fit_poisson(cf.run_cohort(world, changed, seed=2).study.data)
+    fresh = fits.fit_poisson(cf.run_cohort(world, changed, seed=2).study.data)
     assert fresh.n_cases > 1000
     assert weighted.estimate == pytest.approx(fresh.estimate, abs=3 * fresh.se)
     assert weighted.n_cases == pytest.approx(fresh.n_cases, rel=0.1)
@@ -89,10 +91,10 @@ def test_added_confounder_lowers_vitamin_d_and_raises_risk():
 
 def test_panel_at_the_default_strengths_refits_the_real_cohort(cohorts):
     cohort = cohorts["null"]
-    panel = cf.ConfounderPanel(cohort, unlimited_members=50_000)
+    panel = figures.ConfounderPanel(cohort, unlimited_members=50_000)
     scenario = cohort.scenario
     found = panel.estimates(scenario.ms.hr_obesity, scenario.ms.uvb_hr_per_doubling, 1.0)
-    crude = cf.fit_poisson(cohort.study.data)
+    crude = fits.fit_poisson(cohort.study.data)
     assert found["this cohort", "crude"].estimate == pytest.approx(crude.estimate, abs=1e-9)
     stronger = panel.estimates(4.0, 0.6, 0.6)
     assert stronger["unlimited cohort", "crude"].estimate < \
@@ -101,11 +103,11 @@ def test_panel_at_the_default_strengths_refits_the_real_cohort(cohorts):
 
 def test_figures_label_their_axes_and_draw_the_truth(cohorts):
     steps = {"the world as it is": (), "all five confounding paths off": cf.CONFOUNDERS}
-    fig = cf.decomposition_plot(cf.switch_off(cohorts, steps))
+    fig = figures.decomposition_plot(fits.switch_off(cohorts, steps))
     for ax in fig.axes:
         assert "per +25 nmol/L" in ax.get_xlabel()
         assert any(line.get_color() == TRUTH for line in ax.get_lines())
     plt.close(fig)
-    fig = cf.unmeasured_plot(cf.unmeasured_sweep(cohorts, [1.0, 0.6]))
+    fig = figures.unmeasured_plot(fits.unmeasured_sweep(cohorts, [1.0, 0.6]))
     assert "nmol/L" in fig.axes[0].get_ylabel() and fig.axes[0].get_xlabel()
     plt.close(fig)

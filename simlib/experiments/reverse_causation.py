@@ -38,12 +38,14 @@ from .. import measure
 from ..designs import Study, get_design
 from ..designs.base import replicate_streams
 from ..designs.common import LEVEL_COLUMNS
+from ..designs.prospective import ADJUST
 from ..errors import ParameterError, SimlibError
 from ..plots import TRUTH
 from ..scenario import Scenario, load_scenario
 from ..scm import Model
 from ..world import build_world
 from . import confounding
+from .confounding_estimates import ANALYSES, fit_poisson
 
 HAZARD = confounding.HAZARD
 DESIGNS = ("cross-sectional", "hospital-case-control", "cohort")
@@ -191,14 +193,14 @@ def cohort_prodrome_sweep(cohorts: dict[str, confounding.Cohort], losses,
     pandas.DataFrame
         ``world, prodrome_sun_loss, estimate, ci_low, ci_high, estimand_value, n_cases``.
     """
-    covariates = confounding.ANALYSES[analysis]
+    covariates = ANALYSES[analysis]
     rows = []
     for name, cohort in cohorts.items():
         for loss in losses:
             _, people = with_values(cohort.people, {"prodrome_sun_loss": loss})
             data = cohort.study.data.assign(
                 vitd_nmol=people[SURVEY_DRAW].to_numpy()[cohort.rows])
-            rows.append(_row(cohort.study, confounding.fit_poisson(data, covariates),
+            rows.append(_row(cohort.study, fit_poisson(data, covariates),
                              world=name, prodrome_sun_loss=loss, analysis=analysis))
     return pd.DataFrame(rows)
 
@@ -217,14 +219,14 @@ def lag_table(cohorts: dict[str, confounding.Cohort], lags, analysis: str = "adj
         ``world, lag_years, n_cases, as_measured, without_prodrome`` (rate ratios per
         +25 nmol/L) and ``truth``.
     """
-    covariates = confounding.ANALYSES[analysis]
+    covariates = ANALYSES[analysis]
     rows = []
     for name, cohort in cohorts.items():
         _, people = with_values(cohort.people, {"prodrome_sun_loss": 0.0})
         clean = cohort.study.data.assign(vitd_nmol=people[SURVEY_DRAW].to_numpy()[cohort.rows])
         for lag in lags:
-            measured = confounding.fit_poisson(lagged(cohort.study.data, lag), covariates)
-            without = confounding.fit_poisson(lagged(clean, lag), covariates)
+            measured = fit_poisson(lagged(cohort.study.data, lag), covariates)
+            without = fit_poisson(lagged(clean, lag), covariates)
             rows.append({"world": name, "lag_years": lag, "n_cases": measured.n_cases,
                          "as_measured": measured.ratio, "ci_low": measured.ratio_ci[0],
                          "ci_high": measured.ratio_ci[1], "without_prodrome": without.ratio,
@@ -388,7 +390,7 @@ class ReversePanel:
         cohort = self.cohort.study.data.assign(vitd_nmol=vitd[self.cohort.rows])
         found = {"survey of people living with MS": est.logit(survey, "ms", "vitd_nmol"),
                  "cohort, blood drawn before diagnosis":
-                     confounding.fit_poisson(cohort, confounding.ADJUST)}
+                     fit_poisson(cohort, ADJUST)}
         return found, trajectory(people.iloc[self.with_ms])
 
     def draw(self, supplement_share: float, prodrome_sun_loss: float,
