@@ -55,6 +55,7 @@ import pandas as pd
 from simlib import build_world, load_scenario, plots, widgets
 from simlib.diagnosis import diagnose
 from simlib.experiments import mendelian as mr
+from simlib.experiments import mendelian_figures as mr_figures
 from simlib.montecarlo import replicate
 
 worlds = {name: load_scenario(name) for name in ("null", "causal")}
@@ -77,7 +78,7 @@ worlds = {name: load_scenario(name) for name in ("null", "causal")}
 # nothing in adult life changes the genes a person was born with.
 
 # %%
-teaching.show(mr.iv_dag_figure())
+teaching.show(mr_figures.iv_dag_figure())
 
 # %% [markdown]
 # The simulated world has the same structure. Below is the part of its causal graph that
@@ -87,7 +88,8 @@ teaching.show(mr.iv_dag_figure())
 # 1 by default, so the arrow carries no effect unless we switch it on.
 
 # %%
-world_graph = plots.dag_plot(build_world(worlds["causal"]), nodes=mr.MR_NODES, collapse=True,
+world_graph = plots.dag_plot(build_world(worlds["causal"]), nodes=mr_figures.MR_NODES,
+                             collapse=True,
                              highlight=("snp_gc", "snp_cyp2r1", "snp_dhcr7", "snp_cyp24a1",
                                         "vitd_mean_nmol", "ms_onset_age"))
 teaching.show(world_graph.figure)
@@ -149,7 +151,7 @@ strength.round(3)
 # components.
 
 # %%
-teaching.show(mr.score_groups_figure(causal_data))
+teaching.show(mr_figures.score_groups_figure(causal_data))
 
 # %% [markdown]
 # How does the causal world's truth compare with the published MR studies? Jacobs et al.
@@ -176,7 +178,7 @@ print(f"causal world: true HR {np.exp(truth_causal):.2f} per +25 nmol/L; geometr
 # %%
 diag = diagnose(one_sample, by=["scenario", "estimator"])
 means = diag.set_index(["scenario", "estimator"])["mean_estimate"].apply(np.exp)
-figure = mr.world_comparison_figure(
+figure = mr_figures.world_comparison_figure(
     diag, f"One-sample MR vs observational: {reps} studies per world, {adults:,} adults each")
 teaching.headline(
     figure,
@@ -218,7 +220,7 @@ mr.risk_difference_table(diag).round(2)
 two_sample = {name: replicate(scenario, "mr-two-sample", reps=1, seed=seed,
                               options={"population": two_sample_population}, progress=False)
               for name, scenario in worlds.items()}
-teaching.show(mr.two_sample_figure(two_sample, two_sample_population))
+teaching.show(mr_figures.two_sample_figure(two_sample, two_sample_population))
 
 # %% [markdown]
 # ## When the assumptions fail: pleiotropy and population stratification
@@ -238,8 +240,8 @@ grid = mr.violation_grid(worlds["null"], pleiotropy_grid, stratification_grid,
 grid_adults = len(next(iter(grid.values()))[0])
 violations = mr.violations_table(grid, grid_adults)
 default_shift = worlds["null"].genetics.ancestry_shift
-teaching.show(mr.violations_figure(violations, pleiotropy_at=1.0,
-                                   stratification_at=default_shift))
+teaching.show(mr_figures.violations_figure(violations, pleiotropy_at=1.0,
+                                           stratification_at=default_shift))
 
 
 # %%
@@ -300,7 +302,7 @@ print(f"null world, {grid_adults:,} adults: pleiotropy HR {min(pleiotropy_grid)}
 precision = mr.precision_by_size(causal_data, [*population_sizes, adults], seed)
 bmi_pool = mr.bmi_adults(worlds["causal"], bmi_population, seed)
 weak = mr.weak_instrument_experiment(bmi_pool, weak_sizes, weak_people, seed)
-teaching.show(mr.weak_instruments_figure(precision, weak, truth_causal))
+teaching.show(mr_figures.weak_instruments_figure(precision, weak, truth_causal))
 smallest, largest = weak.iloc[0], weak.iloc[-1]
 print(f"{smallest['people']:.0f} people: median F {smallest['median_f']:.1f}, mean 2SLS "
       f"{smallest['mean_2sls']:+.2f} kg/m2 (OLS {smallest['mean_ols']:+.2f}); "
@@ -348,7 +350,8 @@ max_adults = int(grid_adults // 10_000 * 10_000)
 
 def draw(pleiotropy, stratification, participants):
     """Re-estimate MR and the observational OR at one grid point and study size."""
-    return mr.widget_figure(grid, pleiotropy, stratification, participants, world="null")
+    return mr_figures.widget_figure(grid, pleiotropy, stratification, participants,
+                                    world="null")
 
 
 widgets.panel(draw, {

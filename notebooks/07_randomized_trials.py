@@ -57,6 +57,7 @@ from simlib import load_scenario, plots, widgets
 from simlib.designs import get_design, run_study
 from simlib.diagnosis import diagnose
 from simlib.experiments import trials as tr
+from simlib.experiments import trials_figures as tr_figures
 from simlib.montecarlo import replicate
 
 worlds = {name: load_scenario(name) for name in ("null", "causal", "threshold")}
@@ -72,7 +73,7 @@ worlds = {name: load_scenario(name) for name in ("null", "causal", "threshold")}
 # stay in their arm: this is the intention-to-treat (ITT) analysis.
 
 # %%
-teaching.show(tr.trial_dag_figure())
+teaching.show(tr_figures.trial_dag_figure())
 
 # %% [markdown]
 # ## A VITAL-like prevention trial in the null, causal and threshold worlds
@@ -148,8 +149,8 @@ vital_expected = tr.expected_trial(people["causal"], participants, follow_up_yea
 mega_expected = tr.expected_trial(people["causal"], mega_participants, mega_years, dose_iu,
                                   adherence)
 needed = tr.participants_for_power(people["causal"], follow_up_years, dose_iu, adherence)
-figure = tr.power_figure(curve, mark=(participants, follow_up_years, "VITAL-like"),
-                         monte_carlo=simulated)
+figure = tr_figures.power_figure(curve, mark=(participants, follow_up_years, "VITAL-like"),
+                                 monte_carlo=simulated)
 vital_events = vital_expected["events_placebo"] + vital_expected["events_dose"]
 teaching.headline(
     figure,
@@ -194,7 +195,7 @@ print(f"its ITT estimate: mean log RR {mega_diag['mean_estimate'][0]:.3f}, truth
 dilution = tr.dilution_table(people["causal"], follow_up_years,
                              [1000.0, 2000.0, 4000.0, 100_000 / 14],
                              np.linspace(0.0, 1.0, 11))
-teaching.show(tr.dilution_figure(dilution))
+teaching.show(tr_figures.dilution_figure(dilution))
 
 # %% [markdown]
 # With 80% adherence, the ITT rate ratio of 2,000 IU/day is closer to 1 than the ratio
@@ -229,7 +230,7 @@ trial_fit = get_design("trial").estimator("poisson-itt")(big_trial)
 forest_rows.append({"label": f"threshold world: trial ({mega_participants:,})",
                     **trial_fit.to_row(), "estimand_value": big_trial.estimand.value})
 forest_rows = pd.DataFrame(forest_rows)
-teaching.show(tr.threshold_figure(subgroups, forest_rows))
+teaching.show(tr_figures.threshold_figure(subgroups, forest_rows))
 subgroups.round(3)
 
 # %% [markdown]
@@ -270,9 +271,9 @@ for label, scenario in (("causal world (relapses unaffected)", worlds["causal"])
     fit = get_design("trial").estimator("poisson-itt")(study)
     early_rows.append({"label": f"{label}: {len(study.data)} people, {fit.n_cases} relapses",
                        **fit.to_row(), "estimand_value": study.estimand.value})
-teaching.show(tr.forest_figure(pd.DataFrame(early_rows),
-                               "Early-MS trials (2 years, 7,143 IU/day): one trial per world",
-                               "ITT relapse rate ratio, dose vs placebo (log scale)"))
+teaching.show(tr_figures.forest_figure(
+    pd.DataFrame(early_rows), "Early-MS trials (2 years, 7,143 IU/day): one trial per world",
+    "ITT relapse rate ratio, dose vs placebo (log scale)"))
 
 # %% [markdown]
 # A trial of about 200 people with early MS counts hundreds of relapses over 2 years, far
@@ -316,8 +317,8 @@ teaching.show(tr.forest_figure(pd.DataFrame(early_rows),
 # %%
 def draw(participants, follow_up_years, dose_iu, adherence):
     """Power curve and expected onsets per arm for one trial design."""
-    return tr.widget_figure({k: people[k] for k in ("causal", "threshold")}, participants,
-                            follow_up_years, dose_iu, adherence)
+    return tr_figures.widget_figure({k: people[k] for k in ("causal", "threshold")},
+                                    participants, follow_up_years, dose_iu, adherence)
 
 
 widgets.panel(draw, {

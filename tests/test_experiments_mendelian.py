@@ -1,4 +1,7 @@
-"""Tests of simlib.experiments.mendelian (notebook 06): seeded, small, fast."""
+"""Tests of simlib.experiments.mendelian, mendelian_batched and mendelian_figures (notebook 06).
+
+Seeded, small, fast.
+"""
 
 import matplotlib
 
@@ -13,6 +16,8 @@ from simlib import instruments as iv  # noqa: E402
 from simlib import load_scenario  # noqa: E402
 from simlib.designs import run_study  # noqa: E402
 from simlib.experiments import mendelian as mr  # noqa: E402
+from simlib.experiments import mendelian_batched as batched  # noqa: E402
+from simlib.experiments import mendelian_figures as mr_figures  # noqa: E402
 from simlib.montecarlo import replicate  # noqa: E402
 
 SMALL = {"population": 40_000}
@@ -38,7 +43,7 @@ def test_replicate_estimators_matches_replicate():
 
 def test_fast_mr_equals_library_estimators(causal_study):
     data = causal_study.data
-    fast = mr.fast_mr(*(data[c].to_numpy(float)[None] for c in mr.WIDGET_COLUMNS))
+    fast = batched.fast_mr(*(data[c].to_numpy(float)[None] for c in mr.WIDGET_COLUMNS))
     wald = iv.mr_wald_ratio(data, "ms", "vitd_nmol", "allele_score", ["ancestry_pc"])
     logit = est.logit(data, "ms", "vitd_nmol", ["ancestry_pc"])
     np.testing.assert_allclose(fast["wald"][0], wald.estimate, rtol=1e-6)
@@ -59,8 +64,8 @@ def test_instrument_strength_recovers_per_allele_effects(causal_study):
 
 def test_weak_instruments_pull_two_stage_towards_ols():
     adults = mr.bmi_adults(load_scenario("causal"), 100_000, 1)
-    pool, pool_ols, _ = mr.batched_two_stage(*(adults[k][None] for k in
-                                               ("bmi", "vitd", "snps", "ancestry")))
+    pool, pool_ols, _ = batched.batched_two_stage(*(adults[k][None] for k in
+                                                    ("bmi", "vitd", "snps", "ancestry")))
     table = mr.weak_instrument_experiment(adults, [50, 1600], 50_000, 2).set_index("people")
     weak, strong = table.loc[50], table.loc[1600]
     assert weak["median_f"] < 3 < 10 < strong["median_f"]
@@ -90,11 +95,11 @@ def test_per_log_unit_conversion():
 
 
 def test_figures_have_labelled_axes(causal_study):
-    figures = [mr.iv_dag_figure(), mr.score_groups_figure(causal_study.data)]
+    figures = [mr_figures.iv_dag_figure(), mr_figures.score_groups_figure(causal_study.data)]
     precision = mr.precision_by_size(causal_study.data, [10_000, 20_000], 1)
     adults = mr.bmi_adults(load_scenario("causal"), 20_000, 1)
     weak = mr.weak_instrument_experiment(adults, [100, 400], 2000, 1)
-    figures.append(mr.weak_instruments_figure(precision, weak, -0.22))
+    figures.append(mr_figures.weak_instruments_figure(precision, weak, -0.22))
     assert figures[0].axes[0].get_title()
     for figure in figures[1:]:
         for ax in figure.axes:

@@ -1,4 +1,4 @@
-"""Tests of simlib.experiments.trials (notebook 07): seeded, small, fast."""
+"""Tests of simlib.experiments.trials and trials_figures (notebook 07): seeded, small, fast."""
 
 import matplotlib
 
@@ -12,6 +12,7 @@ from simlib import load_scenario  # noqa: E402
 from simlib.designs import run_study  # noqa: E402
 from simlib.designs.base import replicate_streams  # noqa: E402
 from simlib.experiments import trials as tr  # noqa: E402
+from simlib.experiments import trials_figures as tr_figures  # noqa: E402
 
 POPULATION = 150_000
 
@@ -75,13 +76,13 @@ def test_expected_events_match_simulated_trials(people):
 def test_figures_have_labelled_axes(people):
     pair = {k: people[k] for k in ("causal", "threshold")}
     curve = tr.power_curve(pair, [1e4, 1e5, 1e6], [5.0], 2000.0, 0.8)
-    figures = [tr.power_figure(curve, mark=(20_000, 5.0, "VITAL-like")),
-               tr.widget_figure(pair, 20_000, 5.0, 2000.0, 0.8),
-               tr.dilution_figure(tr.dilution_table(pair["causal"], 5.0, [1000.0],
-                                                    [0.0, 1.0]))]
+    figures = [tr_figures.power_figure(curve, mark=(20_000, 5.0, "VITAL-like")),
+               tr_figures.widget_figure(pair, 20_000, 5.0, 2000.0, 0.8),
+               tr_figures.dilution_figure(tr.dilution_table(pair["causal"], 5.0, [1000.0],
+                                                            [0.0, 1.0]))]
     for figure in figures:
         for ax in figure.axes:
             assert ax.get_xlabel() or ax.get_xticklabels()
             assert ax.get_ylabel()
         plt.close(figure)
-    assert tr.trial_dag_figure().axes[0].get_title()
+    assert tr_figures.trial_dag_figure().axes[0].get_title()
