@@ -1,5 +1,10 @@
-"""The experiments behind the teaching notebooks, one module per notebook topic.
+"""The experiments behind the teaching notebooks, grouped by notebook topic.
 
-Each module runs one lesson's simulation and draws its figures; the notebook narrates and
-calls these functions, so no simulation logic lives in a notebook.
+Each topic has a module that runs the lesson's simulations and estimates (``latitude``,
+``confounding``, ``reverse_causation``, ``measurement``, ``biobank``, ``mendelian``,
+``trials``, ``relapses``, ``dose``, ``bias_analysis``, ``tour``) and, where it grew past a
+few hundred lines, companions for its figures and slider panels (``*_figures``,
+``*_panel``) or fits (``confounding_estimates``, ``mendelian_batched``, ``dilution``).
+The notebook narrates and calls these functions, so no simulation logic lives in a
+notebook.
 """
