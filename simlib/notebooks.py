@@ -114,9 +114,9 @@ def execute(nb, name: str, *, cwd=None, timeout: int = 600, quick: bool = False,
     static : bool
         Set ``VITD_SIM_STATIC=1``: slider panels draw static figures (report pages).
     """
-    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
+    from traitlets.config import Config
 
     # one BLAS thread per kernel: on a shared 2-core machine, threaded BLAS made the
     # statsmodels fits several times slower
@@ -126,9 +126,11 @@ def execute(nb, name: str, *, cwd=None, timeout: int = 600, quick: bool = False,
     with _environment(**env), tempfile.TemporaryDirectory(prefix="vitd-kernel-") as sockets:
         # IPC sockets in a private folder: kernels started at the same time over TCP
         # could race for ports and leave the client waiting
-        manager = AsyncKernelManager(kernel_name="python3", transport="ipc",
-                                     ip=str(Path(sockets) / "kernel"))
-        client = NotebookClient(nb, km=manager, timeout=timeout, kernel_name="python3",
+        # (configured, not passed in: a client that makes its kernel also shuts it down)
+        config = Config()
+        config.AsyncKernelManager.transport = "ipc"
+        config.AsyncKernelManager.ip = str(Path(sockets) / "kernel")
+        client = NotebookClient(nb, config=config, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(cwd or NOTEBOOK_DIR)}})
         try:
             client.execute()
