@@ -59,6 +59,11 @@ def static_mode() -> bool:
     return False
 
 
+def _number(value) -> str:
+    """A readout: 50,000 and 4,320 in full, 0.125 and 2 to three significant figures."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 def _display_figure(fig):
     import matplotlib.pyplot as plt
     from IPython.display import display
@@ -75,7 +80,7 @@ def _slider_widget(name: str, spec: Slider):
     return cls(value=kind(spec.value), min=kind(spec.low), max=kind(spec.high),
                step=kind(spec.step), description=spec.label, continuous_update=False,
                style={"description_width": "initial"}, layout=w.Layout(width="480px"),
-               readout_format="d" if spec.integer else ".3g")
+               readout_format="d" if spec.integer else (",.0f" if spec.step >= 1 else ".3g"))
 
 
 def panel(draw, controls: dict[str, Slider], *, title: str = ""):
@@ -129,7 +134,7 @@ def _live_panel(draw, controls, title):
         values = {name: slider.value for name, slider in sliders.items()}
         fig = draw(**values)
         status.value = "settings: " + ", ".join(
-            f"{controls[name].label} = {value:.3g}" for name, value in values.items())
+            f"{controls[name].label} = {_number(value)}" for name, value in values.items())
         return fig
 
     header = [w.HTML(f"<b>{title}</b>")] if title else []
