@@ -8,6 +8,8 @@ from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
 CONDA_ONLY = {"python", "pip"}
+# conda-forge packages whose name differs from the PyPI name
+CONDA_TO_PYPI = {"playwright-python": "playwright"}
 
 
 def pip_requirements():
@@ -24,7 +26,8 @@ def conda_requirements():
     for item in spec["dependencies"]:
         assert isinstance(item, str), "no pip: section; everything comes from conda-forge"
         requirement = Requirement(item.replace(" ", ""))
-        names[requirement.name.lower()] = str(requirement.specifier)
+        name = requirement.name.lower()
+        names[CONDA_TO_PYPI.get(name, name)] = str(requirement.specifier)
     return {k: v for k, v in names.items() if k not in CONDA_ONLY}
 
 
