@@ -42,12 +42,11 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 from scipy.optimize import brentq
 
-from .. import measure
 from ..calibrate import published_figures
 from ..errors import ParameterError
 from ..plots import TRUTH
 from ..scenario import Scenario, load_scenario
-from ..world import build_world, oral_rise_nmol
+from ..world import build_world, oral_rise_nmol, oral_vitd_nmol, vitd_mean_nmol
 
 CLAIM_DOSES_IU = (14_000.0, 40_000.0)
 """Daily doses of the claims (IU/day): the article's "14,000 IU or higher" and Burton's top dose."""
@@ -142,10 +141,9 @@ def reached_level_nmol(people: pd.DataFrame, dose_iu: float, vitamin_d) -> np.nd
     if not 0 <= dose_iu < np.inf:
         raise ParameterError(f"dose_iu = {dose_iu!r} is not allowed: use a dose >= 0 IU/day")
     factor = people["vitd_person_factor"].to_numpy()
-    other = (vitamin_d.other_nmol + people["vitd_gene_score_nmol"].to_numpy()) * factor
-    oral = oral_rise_nmol(people["diet_vitd_iu"].to_numpy() + dose_iu, vitamin_d) * factor
-    level = other + people["sun_vitd_nmol"].to_numpy() + oral
-    return np.maximum(level, measure.LOWEST_NMOL)
+    oral = oral_vitd_nmol(people["diet_vitd_iu"].to_numpy(), dose_iu, factor, vitamin_d)
+    return vitd_mean_nmol(people["sun_vitd_nmol"].to_numpy(), oral,
+                          people["vitd_gene_score_nmol"].to_numpy(), factor, vitamin_d)
 
 
 def level_summary(people: pd.DataFrame, doses, vitamin_d) -> pd.DataFrame:
