@@ -101,9 +101,17 @@ def tally(scenario: Scenario, n: int, seed, chunk_size: int | None = None,
     world = build_world(scenario) if world is None else world
     n = check_size(n)
     chunk_size = n if chunk_size is None else check_size(chunk_size, "chunk_size")
-    chunks = (tally_chunk(chunk, scenario.ms)
-              for chunk in world.iter_chunks(n, seed, chunk_size, columns=SUMMARY_COLUMNS))
-    table = sum(chunks)
+    return tally_chunks(world.iter_chunks(n, seed, chunk_size, columns=SUMMARY_COLUMNS),
+                        scenario.ms, n)
+
+
+def tally_chunks(chunks, ms: MSParams, n: int) -> pd.DataFrame:
+    """Sum :func:`tally_chunk` over an iterable of population chunks (``n`` people in all).
+
+    Lets a caller that already holds each chunk (to write it to a file, say) tally the
+    same people without simulating them again.
+    """
+    table = sum(tally_chunk(chunk, ms) for chunk in chunks)
     table.index = pd.MultiIndex.from_product([REGIONS["region"], ["male", "female"]],
                                              names=["region", "sex"])
     table.attrs["n"] = n
@@ -113,6 +121,18 @@ def tally(scenario: Scenario, n: int, seed, chunk_size: int | None = None,
 def _rate(table, numerator, denominator, scale=1e5):
     total = table[denominator].sum()
     return float(table[numerator].sum() / total * scale) if total > 0 else float("nan")
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    """``numerator / denominator``, NaN (undefined) when the denominator is 0 or NaN.
+
+    Small populations can have no male cases, no incident cases or no adults: their
+    ratios are undefined, reported as ``null`` in JSON and "n/a" in text, never raised.
+    """
+    numerator, denominator = float(numerator), float(denominator)
+    if not np.isfinite(denominator) or denominator == 0 or not np.isfinite(numerator):
+        return float("nan")
+    return numerator / denominator
 
 
 def _by_region(table: pd.DataFrame) -> pd.DataFrame:
@@ -137,11 +157,12 @@ def latitude_bands(table: pd.DataFrame, numerator: str, denominator: str) -> lis
 def vitd_stats(table: pd.DataFrame) -> dict:
     """Mean, SD and shares below thresholds of one 25(OH)D draw in adults."""
     adults = table["adults"].sum()
-    mean = table["vitd_sum"].sum() / adults
-    sd = np.sqrt(max(table["vitd_sumsq"].sum() / adults - mean ** 2, 0.0))
-    shares = {str(t): float(table[f"below_{t}"].sum() / adults) for t in (30, 50, 75)}
-    return {"mean": float(mean), "sd": float(sd), "share_below": shares,
-            "share_above_125": float(table["above_125"].sum() / adults)}
+    mean = ratio(table["vitd_sum"].sum(), adults)
+    variance = ratio(table["vitd_sumsq"].sum(), adults) - mean ** 2
+    sd = float(np.sqrt(max(variance, 0.0))) if np.isfinite(variance) else float("nan")
+    shares = {str(t): ratio(table[f"below_{t}"].sum(), adults) for t in (30, 50, 75)}
+    return {"mean": mean, "sd": sd, "share_below": shares,
+            "share_above_125": ratio(table["above_125"].sum(), adults)}
 
 
 def gene_variance_explained(table: pd.DataFrame) -> float:
@@ -158,19 +179,21 @@ def summarise(table: pd.DataFrame) -> dict:
     """The population summary printed by ``python -m simlib population``."""
     sexes = table.index.get_level_values("sex")
     by_sex = {s: _rate(table[sexes == s], "incident", "person_years") for s in ("female", "male")}
-    dx_ages = table["incident_dx_age"].sum() / table["incident"].sum()
+    dx_ages = ratio(table["incident_dx_age"].sum(), table["incident"].sum())
     vitd = vitd_stats(table)
     return {
         "n": int(table.attrs.get("n", 0)), "n_alive": int(table["alive"].sum()),
         "person_years": float(table["person_years"].sum()),
         "incidence_window_years": INCIDENCE_WINDOW_YEARS,
         "incident_cases": int(table["incident"].sum()),
+        "incident_cases_by_sex": {s: int(table[sexes == s]["incident"].sum())
+                                  for s in ("female", "male")},
         "incidence_per_100k": _rate(table, "incident", "person_years"),
         "incidence_by_sex": by_sex,
         "incidence_by_latitude": latitude_bands(table, "incident", "person_years"),
         "prevalence_per_100k": _rate(table, "prevalent", "alive"),
         "prevalence_by_latitude": latitude_bands(table, "prevalent", "alive"),
-        "female_male_ratio": by_sex["female"] / by_sex["male"],
+        "female_male_ratio": ratio(by_sex["female"], by_sex["male"]),
         "mean_age_at_diagnosis": float(dx_ages),
         "vitd_mean": vitd["mean"], "vitd_sd": vitd["sd"],
         "vitd_share_below": vitd["share_below"],

@@ -34,87 +34,210 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import textwrap
 from pathlib import Path
 
-from .errors import ParameterError, SimlibError
+from . import limits
+from .errors import ParameterError, SimlibError, StudyFailedError
 from .scenario import describe, load_scenario, scenario_names
 
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell's convention
+
+SET_HELP = ("change one scenario parameter; repeatable. VALUE is TOML: a number (2.1), "
+            "true/false, a quoted or bare word (\"threshold\" or threshold) or a list "
+            "([0.4, 0.35]); 'show SCENARIO' lists every key with its unit and range")
+SCENARIO_HELP = "a shipped scenario (null, causal, threshold, no_bias) or a .toml file"
+
+DESCRIPTION = """vitd-sim: simulated worlds in which we know whether vitamin D prevents
+multiple sclerosis, and the studies epidemiologists run on them.
+
+Start with 'scenarios', then 'show null', 'population null --n 1000000 --seed 1',
+'designs', and 'study null --design cohort --reps 20'. Each command has its own
+--help with an example. Bad input prints one line and exits with status 2; a run in
+which every replicate failed exits with status 1; Ctrl-C exits with status 130 and
+keeps what was finished."""
+
+EXAMPLES = {
+    "scenarios": "example:\n  python -m simlib scenarios",
+    "show": "examples:\n  python -m simlib show causal\n"
+            "  python -m simlib show null --format toml > my.toml   # an editable file",
+    "population": "examples:\n  python -m simlib population null --n 1000000 --seed 1\n"
+                  "  python -m simlib population my.toml --n 200000 --seed 2 "
+                  "--set ms.vitd_hr_per_25nmol=0.7 --format json --out people.parquet",
+    "designs": "example:\n  python -m simlib designs",
+    "study": "examples:\n  python -m simlib study null --design cohort --reps 20 --seed 1\n"
+             "  python -m simlib study null --design nested-case-control --reps 50 "
+             "--workers 2 --out build/ncc   # resumable",
+    "sweep": "example:\n  python -m simlib sweep null --design cohort --reps 20 "
+             "--out build/sweep --grid ms.uvb_hr_per_doubling=1.0,0.8 "
+             "--grid option.follow_up_years=5,15",
+    "report": "examples:\n  python -m simlib report                  # every notebook\n"
+              "  python -m simlib report --notebooks 01,02 --quick --out build/try",
+    "student-copy": "example:\n  python -m simlib student-copy build/student",
+}
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit status 2."""
 
     def error(self, message):
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {' '.join(message.split())}\n")
 
 
-def _positive_int(name):
+def _whole(name, low=1):
     def parse(text):
         try:
-            value = int(text.replace("_", ""))
+            value = int(text.replace("_", "").replace(",", ""))
         except ValueError:
+            value = None
+        if value is None or value < low:
             raise argparse.ArgumentTypeError(
-                f"{name} {text!r} is not allowed: use a whole number >= 1") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(
-                f"{name} {text!r} is not allowed: use a whole number >= 1")
+                f"{name} {text!r} is not allowed: use a whole number >= {low}")
         return value
     return parse
 
 
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seed {text!r} is not allowed: use a whole number >= 0")
-    return value
+_positive_int = _whole
+_seed = _whole("seed", 0)
+
+
+def _command(commands, name, help_text, description):
+    return commands.add_parser(name, help=help_text, description=textwrap.fill(description, 79),
+                               epilog=EXAMPLES[name],
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _add_set(parser):
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help=SET_HELP)
+
+
+def _add_large(parser):
+    parser.add_argument("--allow-large", action="store_true",
+                        help="lift the size bounds set for time (see simlib.limits); the "
+                             "bounds set for memory stay")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m simlib", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    commands.add_parser("scenarios", help="list the shipped scenarios")
-    show = commands.add_parser("show", help="every parameter of a scenario")
-    show.add_argument("scenario", help="a scenario name or a path to a .toml file")
-    show.add_argument("--format", choices=("text", "toml"), default="text")
-    show.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
-    pop = commands.add_parser("population", help="simulate and summarise a population")
-    pop.add_argument("scenario", help="a scenario name or a path to a .toml file")
-    pop.add_argument("--n", type=_positive_int("n"), required=True, help="number of people")
-    pop.add_argument("--seed", type=_seed, required=True)
-    pop.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
-    pop.add_argument("--chunk", type=_positive_int("chunk"), default=None,
-                     help="people per chunk (bounds memory; default 1,000,000)")
-    pop.add_argument("--format", choices=("text", "json"), default="text")
-    pop.add_argument("--out", type=Path, default=None, help="write the people to .csv/.parquet")
+    parser = _Parser(prog="python -m simlib", description=DESCRIPTION,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                     metavar="COMMAND")
+    _command(commands, "scenarios", "list the shipped scenarios",
+             "List the shipped scenarios with one line each.")
+    show = _command(commands, "show", "every parameter of a scenario",
+                    "Every parameter of a scenario with its value, unit, allowed range, "
+                    "meaning and source; --format toml prints a complete, editable "
+                    "scenario file.")
+    show.add_argument("scenario", help=SCENARIO_HELP)
+    show.add_argument("--format", choices=("text", "toml"), default="text",
+                      help="text (default) or toml (a scenario file)")
+    _add_set(show)
+    _add_population(commands)
     _add_study_commands(commands)
-    report = commands.add_parser(
-        "report", help="execute every notebook; HTML pages, index and calibration")
-    report.add_argument("--out", type=Path, default=Path("build/report"))
-    report.add_argument("--n", type=_positive_int("n"), default=2_000_000,
-                        help="people per scenario in the calibration page")
-    report.add_argument("--seed", type=_seed, default=1)
-    report.add_argument("--notebooks", default=None,
-                        help="comma-separated notebook numbers or names (default: all)")
-    report.add_argument("--quick", action="store_true",
-                        help="small simulations (as the tests run them)")
-    student = commands.add_parser("student-copy",
-                                  help="write the notebooks without solution cells")
-    student.add_argument("outdir", type=Path)
+    _add_report(commands)
     return parser
 
 
+def _add_population(commands) -> None:
+    pop = _command(commands, "population", "simulate and summarise a population",
+                   "Simulate N people and print the MS incidence, prevalence and 25(OH)D a "
+                   "register and a survey would see, with the true causal effects computed "
+                   "on the same people. Ratios a small population cannot define (no male "
+                   "cases, say) read n/a (null in JSON).")
+    pop.add_argument("scenario", help=SCENARIO_HELP)
+    pop.add_argument("--n", type=_whole("n"), required=True,
+                     help=f"number of people (1 to {limits.MAX_PEOPLE:,}; about 4 s per "
+                          "million)")
+    pop.add_argument("--seed", type=_seed, required=True,
+                     help="random seed, a whole number >= 0: the same seed gives the same "
+                          "people")
+    _add_set(pop)
+    pop.add_argument("--chunk", type=_whole("chunk"), default=None,
+                     help=f"people simulated at a time, {limits.MIN_CHUNK:,} to "
+                          f"{limits.MAX_CHUNK:,} (default 1,000,000; bounds memory at about "
+                          "45 MiB per million)")
+    pop.add_argument("--format", choices=("text", "json"), default="text",
+                     help="text (default) or json")
+    pop.add_argument("--out", type=Path, default=None,
+                     help="also write every person to this .csv or .parquet file "
+                          "(default: none)")
+    pop.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_large(pop)
+
+
+def _add_report(commands) -> None:
+    report = _command(commands, "report", "execute every notebook; HTML pages and index",
+                      "Execute every notebook (about 8 minutes at full size on 2 cores) and "
+                      "write one HTML page each, an index of headline figures and the "
+                      "calibration page.")
+    report.add_argument("--out", type=Path, default=Path("build/report"),
+                        help="folder for the pages (default build/report)")
+    report.add_argument("--n", type=_whole("n"), default=2_000_000,
+                        help="people per scenario in the calibration page (default "
+                             "2,000,000)")
+    report.add_argument("--seed", type=_seed, default=1, help="seed (default 1)")
+    report.add_argument("--notebooks", default=None,
+                        help="comma-separated notebook numbers or names, e.g. 01,02 "
+                             "(default: all)")
+    report.add_argument("--quick", action="store_true",
+                        help="small simulations, as the tests run them")
+    _add_large(report)
+    student = _command(commands, "student-copy", "write the notebooks without solutions",
+                       "Write every notebook as .ipynb without the cells tagged solution.")
+    student.add_argument("outdir", type=Path, help="folder to write the notebooks to")
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
+    """Run one command; return its exit status (0 done, 1 failed, 2 bad input, 130 stopped)."""
     args = build_parser().parse_args(argv)
+    previous = _on_sigterm(_raise_interrupt)
     try:
         return _COMMANDS[args.command](args)
+    except StudyFailedError as err:
+        print(f"python -m simlib: {err}", file=sys.stderr)
+        return EXIT_FAILED
     except SimlibError as err:
-        print(f"python -m simlib: error: {err}", file=sys.stderr)
+        print(f"python -m simlib: error: {' '.join(str(err).split())}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as err:  # disk full, permissions changed during the run, ...
+        where = f" {err.filename}" if err.filename else ""
+        print(f"python -m simlib: error: cannot write{where}: "
+              f"{(err.strerror or str(err)).lower()}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"python -m simlib: interrupted; {_kept(args)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        _on_sigterm(previous)
+
+
+def _on_sigterm(handler):
+    """Install ``handler`` for SIGTERM (main thread only); return the previous one."""
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, TypeError):  # not the main thread, or no previous Python handler
+        return None
+
+
+def _kept(args) -> str:
+    """What an interrupted command kept, for the one-line message."""
+    out = getattr(args, "out", None)
+    if args.command in ("study", "sweep") and out is not None:
+        again = " --resume" if args.command == "sweep" else ""
+        return (f"finished replicates are kept in {out}; run the same command{again} "
+                "to continue")
+    if args.command == "report":
+        return f"pages already written are kept in {out}; no page is left half written"
+    return "no output file was left half written"
 
 
 def _scenarios(args) -> int:
@@ -136,37 +259,46 @@ def _show(args) -> int:
     return 0
 
 
-def _check_out(path: Path | None) -> None:
-    if path is None:
-        return
-    if path.suffix not in (".csv", ".parquet"):
-        raise ParameterError(f"--out {str(path)!r} is not allowed: use a .csv or .parquet file")
-    if not path.parent.exists():
-        raise ParameterError(f"--out {str(path)!r}: folder {str(path.parent)!r} does not exist")
-
-
 def _population(args) -> int:
-    from .population import population_summary, write_population
+    from .files import check_output_file
+    from .population import format_summary, population_summary
 
+    limits.check_bound("--n", args.n, limits.MAX_PEOPLE, limits.HARD_MAX_PEOPLE,
+                       args.allow_large, "people", "about 7 minutes")
+    chunk = _chunk(args)
     scenario = load_scenario(args.scenario).with_overrides(args.set)
-    _check_out(args.out)
-    summary = population_summary(scenario, args.n, args.seed, args.chunk)
     if args.out is not None:
-        write_population(scenario, args.n, args.seed, args.out, args.chunk)
-    if args.format == "json":
-        print(json.dumps(summary, indent=2))
-    else:
-        from .population import format_summary
-        print(format_summary(summary))
+        check_output_file(args.out, (".csv", ".parquet"))
+    summary = population_summary(scenario, args.n, args.seed, chunk, out=args.out,
+                                 progress=not args.quiet and args.n > (chunk or 1_000_000))
+    print(json.dumps(summary, indent=2) if args.format == "json" else format_summary(summary))
     return 0
 
 
+def _chunk(args) -> int | None:
+    if args.chunk is None:
+        return None
+    if args.chunk > limits.MAX_CHUNK:
+        raise ParameterError(f"--chunk {args.chunk:,} is not allowed: at most "
+                             f"{limits.MAX_CHUNK:,} people (about 0.9 GiB)")
+    if args.chunk < min(limits.MIN_CHUNK, args.n):
+        raise ParameterError(f"--chunk {args.chunk:,} is not allowed: use at least "
+                             f"{limits.MIN_CHUNK:,} people (smaller chunks are all overhead) "
+                             "or leave it out")
+    return args.chunk
+
+
 def _report(args) -> int:
+    from .files import check_output_folder
     from .notebooks import build_report, select
     from .population import write_report
 
-    names = [name.strip() for name in args.notebooks.split(",")] if args.notebooks else None
+    limits.check_bound("--n", args.n, limits.MAX_PEOPLE // 10, limits.HARD_MAX_PEOPLE,
+                       args.allow_large, "people per scenario",
+                       "about 3 minutes per million over the 4 scenarios")
+    names = None if args.notebooks is None else [n.strip() for n in args.notebooks.split(",")]
     select(names)  # bad names fail before anything runs
+    check_output_folder(args.out)
     page = write_report(args.out, args.n, args.seed)
     print(f"calibration written to {page}")
     index = build_report(args.out, names, quick=args.quick)
@@ -175,35 +307,62 @@ def _report(args) -> int:
 
 
 def _student_copy(args) -> int:
+    from .files import check_output_folder
     from .notebooks import student_copy
 
-    if args.outdir.exists() and not args.outdir.is_dir():
-        raise ParameterError(f"student-copy: {str(args.outdir)!r} exists and is not a folder")
+    check_output_folder(args.outdir, "student-copy")
     written = student_copy(args.outdir)
     print(f"{len(written)} notebooks without solutions written to {args.outdir}")
     return 0
 
 
 def _add_study_commands(commands) -> None:
-    commands.add_parser("designs", help="study designs, options and estimators")
-    for name in ("study", "sweep"):
-        sub = commands.add_parser(name, help=f"Monte Carlo {name} of a design")
-        sub.add_argument("scenario", help="a scenario name or a path to a .toml file")
-        sub.add_argument("--design", required=True)
-        sub.add_argument("--option", action="append", default=[], metavar="NAME=VALUE")
-        sub.add_argument("--estimator", default=None)
-        sub.add_argument("--reps", type=_positive_int("reps"), required=True)
-        sub.add_argument("--seed", type=_seed, default=1)
-        sub.add_argument("--workers", type=_positive_int("workers"), default=1)
-        sub.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    _command(commands, "designs", "study designs, options and estimators",
+             "Every study design with its estimators and options (default and range).")
+    about = {"study": ("Monte Carlo study of one design",
+                       "Run a design REPS times on fresh simulated populations and set its "
+                       "estimates beside the truth: bias, empirical and model SE, RMSE, "
+                       "coverage and power, each with its Monte Carlo SE. Failed replicates "
+                       "are counted by reason; if all fail the command exits with status 1."),
+             "sweep": ("Monte Carlo study over a grid of parameters",
+                       "The same over every combination of a grid of scenario parameters "
+                       "(section.key) and design options (option.name), with the same seed "
+                       "at every point; writes sweep.csv, diagnosis.csv and sweep.png.")}
+    for name, (help_text, description) in about.items():
+        sub = _command(commands, name, help_text, description)
+        sub.add_argument("scenario", help=SCENARIO_HELP)
+        sub.add_argument("--design", required=True,
+                         help="a design name; 'designs' lists them")
+        sub.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                         help="set a design option (repeatable); 'designs' lists each with "
+                              "its default, range and unit")
+        sub.add_argument("--estimator", default=None,
+                         help="one of the design's estimators (default: its first)")
+        sub.add_argument("--reps", type=_whole("reps"), required=True,
+                         help=f"replicates, 1 to {limits.MAX_REPS:,}"
+                              + (" in all grid points" if name == "sweep" else ""))
+        sub.add_argument("--seed", type=_seed, default=1,
+                         help="seed of the run (default 1); replicate i uses stream i")
+        sub.add_argument("--workers", type=_whole("workers"), default=1,
+                         help=f"processes, 1 to {limits.max_workers()} (default 1); the "
+                              "same seed gives the same table with any number")
+        _add_set(sub)
         sub.add_argument("--quiet", action="store_true", help="no progress bar")
+        _add_large(sub)
     study = commands.choices["study"]
-    study.add_argument("--format", choices=("text", "json"), default="text")
-    study.add_argument("--out", type=Path, default=None, help="folder for tables and figures")
+    study.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text (default) or json")
+    study.add_argument("--out", type=Path, default=None,
+                       help="folder for replicates.csv (kept as it runs, so a rerun "
+                            "resumes), diagnosis.json and sampling.png (default: none)")
     sweep = commands.choices["sweep"]
-    sweep.add_argument("--grid", action="append", required=True, metavar="KEY=V1,V2,...")
-    sweep.add_argument("--out", type=Path, required=True)
-    sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
+    sweep.add_argument("--grid", action="append", required=True, metavar="KEY=V1,V2,...",
+                       help="a scenario key (section.key) or option.NAME and its values, "
+                            "comma-separated TOML values; repeatable, each key once")
+    sweep.add_argument("--out", type=Path, required=True,
+                       help="folder for checkpoint.csv, sweep.csv, diagnosis.csv, sweep.png")
+    sweep.add_argument("--resume", action="store_true",
+                       help="continue the interrupted sweep in --out (same settings)")
 
 
 def _designs(args) -> int:

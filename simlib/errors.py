@@ -38,3 +38,11 @@ def nearest(name: str, candidates) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest candidate, or ``""``."""
     matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
     return f" (did you mean '{matches[0]}'?)" if matches else ""
+
+
+class OutputError(SimlibError):
+    """An output path cannot be written (wrong type, missing folder, not writable)."""
+
+
+class StudyFailedError(SimlibError):
+    """Every replicate of a Monte Carlo run failed; the message counts them by reason."""

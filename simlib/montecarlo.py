@@ -28,7 +28,9 @@ import itertools
 import math
 import numbers
 import os
+import signal
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +41,7 @@ from tqdm.auto import tqdm
 from .designs.base import Design, get_design, run_study
 from .diagnosis import diagnose, diagnosis_record  # noqa: F401  (public API)
 from .errors import ParameterError, SimlibError
+from .limits import HARD_MAX_REPS
 from .scenario import Scenario
 
 META = ("design", "estimator", "scenario", "seed")
@@ -48,7 +51,7 @@ SCHEMA = {"rep": "int64", "design": "str", "estimator": "str", "scenario": "str"
           "seed": "int64", "estimand": "str", "estimand_value": "float64", "scale": "str",
           "estimate": "float64", "se": "float64", "ci_low": "float64", "ci_high": "float64",
           "p_value": "float64", "n": "Int64", "n_cases": "Int64", "converged": "bool",
-          "reason": "str", "error": "str"}
+          "reason": "str", "error": "str", "warning": "str"}
 RESULTS = tuple(c for c in SCHEMA if c != "rep" and c not in META)
 
 
@@ -111,8 +114,11 @@ def replicate(scenario: Scenario, design: str | Design, reps: int, seed: int, *,
     pandas.DataFrame
         One row per replicate, sorted by ``rep``: ``rep, design, estimator, scenario,
         seed, estimand, estimand_value, scale, estimate, se, ci_low, ci_high, p_value,
-        n, n_cases, converged, reason, error``. A replicate that raised has
-        ``converged`` False, NaN numbers and ``error`` = ``"Type: message"``.
+        n, n_cases, converged, reason, error, warning``. A replicate that raised has
+        ``converged`` False, NaN numbers and ``error`` = ``"Type: message"`` (or, for a
+        sample a design cannot analyse, the design's reason); ``warning`` holds the
+        NumPy / statsmodels warnings the replicate raised (``"; "``-separated), which
+        are captured there, not printed. Count failures with :func:`failure_counts`.
 
     Examples
     --------
@@ -161,6 +167,9 @@ def _run(scenario, design, grid, reps, seed, estimator, options, executor, worke
                              ("chunk", chunk, 1)):
         if value is not None or name in ("reps", "seed"):
             _check_whole(name, value, low)
+    if reps > HARD_MAX_REPS:
+        raise ParameterError(f"reps = {reps:,} is not allowed: at most {HARD_MAX_REPS:,} "
+                             "(the table alone would not fit in memory)")
     if world is not None and (executor is not None or (workers or 1) > 1):
         raise ParameterError("a custom world (a model with nodes you changed) runs serially "
                              "only: use workers=1 and no executor")
@@ -170,7 +179,7 @@ def _run(scenario, design, grid, reps, seed, estimator, options, executor, worke
     points = _points(scenario, design, grid, options or {})
     meta = {"design": design.name, "estimator": estimator, "scenario": scenario.name,
             "seed": int(seed),
-            "fingerprint": _fingerprint(scenario, design, options, estimator, world)}
+            "fingerprint": _fingerprint(scenario, design, options, estimator, world, grid)}
     columns = ["rep", *grid, *meta, *RESULTS]
     done = _load_checkpoint(checkpoint, meta, columns, list(grid), points)
     done = {key: row for key, row in done.items() if key[1] < reps}
@@ -241,12 +250,14 @@ def _apply(scenario, design, options, values):
     return (scenario.with_values(changes) if changes else scenario), options
 
 
-def _fingerprint(scenario, design, options, estimator, world=None) -> str:
+def _fingerprint(scenario, design, options, estimator, world=None, grid=None) -> str:
     """Short hash of the scenario's parameters, the resolved options and the estimator
-    (and of a custom world's graph)."""
+    (and of a custom world's graph, and of a sweep's grid: resuming a sweep with other
+    grid values is refused like any other change of settings)."""
     resolved = sorted(design.resolve_options(options).items())
     graph = None if world is None else world.edges()
-    text = repr((scenario.to_toml(), resolved, estimator, graph))
+    axes = [(key, [canonical_value(v) for v in values]) for key, values in (grid or {}).items()]
+    text = repr((scenario.to_toml(), resolved, estimator, graph) + ((axes,) if axes else ()))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -255,16 +266,33 @@ def _execute(tasks, executor, workers):
     if executor is None and workers == 1:
         yield from map(_run_task, tasks)
         return
-    pool = cf.ProcessPoolExecutor(workers) if executor is None else executor
+    pool = (cf.ProcessPoolExecutor(workers, initializer=_ignore_interrupts)
+            if executor is None else executor)
     futures = [pool.submit(_run_task, task) for task in tasks]
+    finished = False
     try:
         for future in cf.as_completed(futures):
             yield future.result()
+        finished = True
     finally:
         for future in futures:
             future.cancel()
         if executor is None:
-            pool.shutdown(cancel_futures=True)
+            if not finished:  # interrupted or failed: stop the workers now, not after
+                _terminate_workers(pool)  # their running tasks
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_interrupts() -> None:
+    """Worker initializer: Ctrl-C reaches the whole process group, but only the parent
+    should handle it (it keeps the finished replicates and stops the workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
+    """Terminate a process pool's workers (their unfinished tasks are lost, by design)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 def _run_task(task: _Task) -> list[dict]:
@@ -274,23 +302,68 @@ def _run_task(task: _Task) -> list[dict]:
 
 
 def _run_one(task: _Task, design: Design, rep: int) -> dict:
-    """One replicate's row; any exception is recorded, not raised."""
+    """One replicate's row; any exception is recorded, not raised; warnings are captured."""
     row = {"rep": rep, "point": task.point, "estimand": "", "scale": "", "converged": False,
-           "reason": "", "error": "", "n": None, "n_cases": None,
+           "reason": "", "error": "", "warning": "", "n": None, "n_cases": None,
            **dict.fromkeys(NUMBERS, math.nan)}
-    try:
-        study = run_study(task.scenario, design, task.seed, rep, task.options, world=task.world)
-        truth = study.estimand_for(task.estimator or design.default_estimator)
-        row.update(estimand=truth.name, estimand_value=float(truth.value), scale=truth.scale)
-        fit = design.estimator(task.estimator)(study)
-        row.update({k: float(getattr(fit, k)) for k in FITTED})
-        row.update(n=int(fit.n), n_cases=int(fit.n_cases), converged=bool(fit.converged),
-                   reason=str(fit.reason), scale=truth.scale or fit.scale)
-    except Exception as err:
-        message = " ".join(str(err).split())
-        name = type(err).__name__
-        row.update(converged=False, error=f"{name}: {message}" if message else name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            study = run_study(task.scenario, design, task.seed, rep, task.options,
+                              world=task.world)
+            truth = study.estimand_for(task.estimator or design.default_estimator)
+            row.update(estimand=truth.name, estimand_value=float(truth.value),
+                       scale=truth.scale)
+            fit = design.estimator(task.estimator)(study)
+            row.update({k: float(getattr(fit, k)) for k in FITTED})
+            row.update(n=int(fit.n), n_cases=int(fit.n_cases), converged=bool(fit.converged),
+                       reason=str(fit.reason), scale=truth.scale or fit.scale)
+        except SimlibError as err:  # a sample the design cannot analyse: its reason
+            row.update(converged=False, error=" ".join(str(err).split()))
+        except Exception as err:
+            message = " ".join(str(err).split())
+            name = type(err).__name__
+            row.update(converged=False, error=f"{name}: {message}" if message else name)
+    row["warning"] = "; ".join(dict.fromkeys(_warning_text(w) for w in caught))
     return row
+
+
+def _warning_text(caught: warnings.WarningMessage) -> str:
+    return f"{caught.category.__name__}: {' '.join(str(caught.message).split())}"[:200]
+
+
+def failure_counts(table: pd.DataFrame) -> dict[str, int]:
+    """Failed replicates counted by reason, most frequent first.
+
+    A replicate fails when its fit did not converge (``reason``) or it raised
+    (``error``); replicates that converged are not counted.
+
+    Examples
+    --------
+    >>> failure_counts(table)  # doctest: +SKIP
+    {'no MS cases in this sample: raise n or follow-up': 3}
+    """
+    failed = table[~table["converged"].astype(bool) | (table["error"].fillna("") != "")]
+    reasons = [error or reason or "failed without a reason"
+               for error, reason in zip(failed["error"].fillna(""), failed["reason"].fillna(""),
+                                        strict=True)]
+    return dict(pd.Series(reasons, dtype=object).value_counts().items()) if reasons else {}
+
+
+def warning_counts(table: pd.DataFrame) -> dict[str, int]:
+    """Replicates counted by each warning they raised (captured, not printed)."""
+    texts = [w for cell in table["warning"].fillna("") for w in cell.split("; ") if w]
+    return dict(pd.Series(texts, dtype=object).value_counts().items()) if texts else {}
+
+
+def describe_failures(table: pd.DataFrame) -> str:
+    """``"3 of 50 replicates failed: no MS cases in the sample (2), ..."``, or ``""``."""
+    counts = failure_counts(table)
+    if not counts:
+        return ""
+    total = sum(counts.values())
+    listed = ", ".join(f"{reason} ({count})" for reason, count in counts.items())
+    return f"{total} of {len(table)} replicates failed: {listed}"
 
 
 def _frame(rows, points, grid, meta, columns) -> pd.DataFrame:
@@ -301,14 +374,15 @@ def _frame(rows, points, grid, meta, columns) -> pd.DataFrame:
     for i, key in enumerate(grid):
         table[key] = pd.Series([points[p][0][i] for p in table["point"]], dtype=object)
         table[key] = table[key].infer_objects()
-    for key in ("estimand", "scale", "reason", "error"):
+    for key in ("estimand", "scale", "reason", "error", "warning"):
         table[key] = table[key].astype(object).fillna("")
     return table.astype(SCHEMA)[columns].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------ checkpoints
-def _canon(value) -> str:
-    """A grid value as text, the same whether given or read back from a CSV file."""
+def canonical_value(value) -> str:
+    """A grid value as text, the same whether given or read back from a CSV file
+    (``1``, ``1.0`` and ``"1.0"`` are one value)."""
     if isinstance(value, bool | np.bool_):
         return str(bool(value))
     try:
@@ -329,20 +403,21 @@ def _load_checkpoint(path, meta, columns, keys, points) -> dict:
         return {}
     _repair(path)
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    if list(table.columns) != columns:
-        raise SimlibError(f"checkpoint {path} has columns {', '.join(map(str, table.columns))}"
-                          f", not those of this run: use another file or delete it")
-    for key, expected in meta.items():
-        if any(_canon(found) != _canon(expected) for found in table[key].unique()):
-            raise SimlibError(f"checkpoint {path} was written for {_describe(table.iloc[0])}, "
-                              f"not {_describe(meta)}: use another file or delete it")
+    written = table.iloc[0] if len(table) and set(meta) <= set(table.columns) else None
+    mismatch = list(table.columns) != columns or any(
+        canonical_value(found) != canonical_value(expected)
+        for key, expected in meta.items() for found in table[key].unique())
+    if mismatch:
+        was = "another run" if written is None else _describe(written)
+        raise SimlibError(f"checkpoint {path} was written for {was}, not {_describe(meta)}: "
+                          "use another file or delete it")
     for key in ("rep", "seed", "n", "n_cases", *NUMBERS):
         table[key] = [float(v) if v else math.nan for v in table[key]]  # exact round trip
     table["converged"] = table["converged"] == "True"
-    index = {tuple(map(_canon, values)): p for p, (values, _, _) in enumerate(points)}
+    index = {tuple(map(canonical_value, values)): p for p, (values, _, _) in enumerate(points)}
     done = {}
     for row in table.to_dict("records"):
-        point = index.get(tuple(_canon(row[k]) for k in keys))
+        point = index.get(tuple(canonical_value(row[k]) for k in keys))
         if point is not None:
             done[point, int(row["rep"])] = {**row, "point": point}
     return done

@@ -10,11 +10,21 @@ from __future__ import annotations
 import html
 import json
 import math
+import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .calibrate import calibration_table, figures_from_tally, summarise, tally
+from .calibrate import (
+    SUMMARY_COLUMNS,
+    calibration_table,
+    figures_from_tally,
+    summarise,
+    tally,
+    tally_chunks,
+)
+from .files import atomic_write, check_output_folder, write_text
 from .scenario import Scenario, load_scenario, scenario_names
 from .scm import check_size
 from .truth import true_effects
@@ -39,22 +49,65 @@ def _finite(value):
 
 
 def population_summary(scenario: Scenario, n: int, seed: int, chunk_size: int | None = None,
-                       table: pd.DataFrame | None = None):
+                       table: pd.DataFrame | None = None, out: Path | None = None,
+                       progress: bool = False):
     """Observed summary plus ``truth`` for ``n`` people (chunks of ``chunk_size``).
 
-    ``table`` is the population's tally if already computed (same n, seed and chunks).
+    Parameters
+    ----------
+    scenario : Scenario
+    n : int
+        Number of people (>= 1).
+    seed : int
+    chunk_size : int, optional
+        People simulated at a time (default 1,000,000): bounds memory.
+    table : pandas.DataFrame, optional
+        The population's tally if already computed (same n, seed and chunks).
+    out : path, optional
+        Also write every person (all columns) to this ``.csv`` or ``.parquet`` file,
+        from the same simulation as the summary (the people are simulated once). The
+        file appears only when complete (written to a temporary file, then renamed).
+    progress : bool
+        Show a tqdm bar (chunks) on stderr.
+
+    Returns
+    -------
+    dict
+        JSON-ready: undefined ratios (no male cases, no incident cases, no adults) are
+        None, never NaN.
     """
     n = check_size(n)
     chunk = _chunk(n, chunk_size)
     world = build_world(scenario)
-    table = tally(scenario, n, seed, chunk, world=world) if table is None else table
+    if table is None:
+        table = _tally_and_write(scenario, world, n, seed, chunk, out, progress)
     summary = summarise(table)
-    summary["truth"] = true_effects(scenario, n, seed, chunk, world=world)
+    with np.errstate(all="ignore"):
+        summary["truth"] = true_effects(scenario, n, seed, chunk, world=world)
     return _finite({"scenario": scenario.name, "seed": seed, "chunk_size": chunk, **summary})
 
 
+def _tally_and_write(scenario, world, n, seed, chunk, out, progress) -> pd.DataFrame:
+    """Tally the population chunk by chunk, writing each chunk to ``out`` if given."""
+    from tqdm.auto import tqdm
+
+    columns = None if out is not None else SUMMARY_COLUMNS
+    chunks = tqdm(world.iter_chunks(n, seed, chunk, columns=columns), disable=not progress,
+                  total=-(-n // chunk), unit="chunk", desc="population", file=sys.stderr)
+    if out is None:
+        return tally_chunks(chunks, scenario.ms, n)
+    with atomic_write(out) as temporary:
+        with _PeopleWriter(temporary) as writer:
+            return tally_chunks(map(writer.write, chunks), scenario.ms, n)
+
+
+def _show(value, digits: int, why: str, suffix: str = "") -> str:
+    """A number for the text summary, or ``n/a (why)`` when it is undefined (None)."""
+    return f"n/a ({why})" if value is None else f"{value:.{digits}f}{suffix}"
+
+
 def format_summary(summary: dict) -> str:
-    """The summary as a few readable lines."""
+    """The summary as a few readable lines; undefined figures read "n/a (reason)"."""
     truth = summary["truth"]
 
     def bands(key):
@@ -63,74 +116,99 @@ def format_summary(summary: dict) -> str:
                          for b in summary[key])
 
     below = summary["vitd_share_below"]
+    by_sex, cases = summary["incidence_by_sex"], summary["incident_cases_by_sex"]
+    no_adults = "no adults alive"
+    female_male = _show(summary["female_male_ratio"], 2,
+                        "no male cases" if cases["male"] == 0 else "no men")
+    shares = " / ".join(_show(below[t], 1, no_adults) if below[t] is None
+                        else f"{below[t]:.1%}" for t in ("30", "50", "75"))
     return "\n".join([
         f"scenario {summary['scenario']}, {summary['n']:,} people (seed {summary['seed']}), "
         f"{summary['n_alive']:,} alive at the survey",
         f"MS incidence (diagnoses, last {summary['incidence_window_years']:g} years): "
-        f"{summary['incidence_per_100k']:.2f} per 100,000 person-years "
-        f"({summary['incident_cases']:,} cases); women "
-        f"{summary['incidence_by_sex']['female']:.2f}, men "
-        f"{summary['incidence_by_sex']['male']:.2f}, F:M {summary['female_male_ratio']:.2f}",
+        f"{_show(summary['incidence_per_100k'], 2, 'nobody alive')} per 100,000 "
+        f"person-years ({summary['incident_cases']:,} cases); women "
+        f"{_show(by_sex['female'], 2, 'no women')}, men {_show(by_sex['male'], 2, 'no men')}"
+        f", F:M {female_male}",
         f"  by latitude (degrees): {bands('incidence_by_latitude')}",
-        f"MS prevalence: {summary['prevalence_per_100k']:.1f} per 100,000",
+        f"MS prevalence: {_show(summary['prevalence_per_100k'], 1, 'nobody alive')} "
+        "per 100,000",
         f"  by latitude (degrees): {bands('prevalence_by_latitude')}",
-        f"mean age at diagnosis: {summary['mean_age_at_diagnosis']:.1f} years",
-        f"25(OH)D, one draw, adults: mean {summary['vitd_mean']:.1f} nmol/L, SD "
-        f"{summary['vitd_sd']:.1f}; below 30/50/75 nmol/L: {below['30']:.1%} / "
-        f"{below['50']:.1%} / {below['75']:.1%}",
+        "mean age at diagnosis: "
+        + _show(summary["mean_age_at_diagnosis"], 1, "no incident cases", " years"),
+        f"25(OH)D, one draw, adults: mean {_show(summary['vitd_mean'], 1, no_adults)} nmol/L, "
+        f"SD {_show(summary['vitd_sd'], 1, no_adults)}; below 30/50/75 nmol/L: {shares}",
         "truth (intervention on the same people): "
-        f"HR per +25 nmol/L {truth['hr_per_25']:.3f}; risk ratio to age 50 "
-        f"{truth['cir_per_25_age50']:.3f}; everyone 2,000 IU/day "
-        f"{truth['cir_supplement_2000iu']:.3f}; relapse rate ratio per +25 nmol/L "
-        f"{truth['relapse_rr_per_25']:.3f}",
+        f"HR per +25 nmol/L {_show(truth['hr_per_25'], 3, 'no onsets before 50')}; "
+        f"risk ratio to age 50 {_show(truth['cir_per_25_age50'], 3, 'no onsets before 50')}; "
+        "everyone 2,000 IU/day "
+        f"{_show(truth['cir_supplement_2000iu'], 3, 'no onsets before 50')}; relapse rate "
+        f"ratio per +25 nmol/L {_show(truth['relapse_rr_per_25'], 3, 'nobody with MS')}",
     ])
 
 
 def write_population(scenario: Scenario, n: int, seed: int, path: Path,
                      chunk_size: int | None = None) -> Path:
-    """Write every person (all columns, plus region names) to ``.csv`` or ``.parquet``."""
+    """Write every person (all columns, plus region names) to ``.csv`` or ``.parquet``.
+
+    The file appears only when complete (temporary file, then rename).
+    """
     n, path = check_size(n), Path(path)
     world = build_world(scenario)
-    writer = None
-    try:
-        for index, people in enumerate(world.iter_chunks(n, seed, _chunk(n, chunk_size))):
-            people.insert(2, "region", region_names(people["region_id"]).astype(str))
-            if path.suffix == ".parquet":
-                writer = _write_parquet_chunk(people, path, writer)
-            else:
-                people.to_csv(path, mode="w" if index == 0 else "a", header=index == 0,
-                              index=False)
-    finally:
-        if writer is not None:
-            writer.close()
+    with atomic_write(path) as temporary, _PeopleWriter(temporary) as writer:
+        for people in world.iter_chunks(n, seed, _chunk(n, chunk_size)):
+            writer.write(people)
     return path
 
 
-def _write_parquet_chunk(people: pd.DataFrame, path: Path, writer):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+class _PeopleWriter:
+    """Append population chunks to one ``.csv`` or ``.parquet`` file (by ``path``'s suffix).
 
-    table = pa.Table.from_pandas(people, preserve_index=False)
-    writer = writer or pq.ParquetWriter(path, table.schema)
-    writer.write_table(table)
-    return writer
+    ``write`` adds the region names and returns the chunk unchanged otherwise, so it can
+    sit in a pipeline that also tallies the chunk.
+    """
+
+    def __init__(self, path: Path):
+        self.path, self.parquet, self.rows = Path(path), None, 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.parquet is not None:
+            self.parquet.close()
+
+    def write(self, people: pd.DataFrame) -> pd.DataFrame:
+        shown = people.copy(deep=False)
+        shown.insert(2, "region", region_names(people["region_id"]).astype(str))
+        if self.path.suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(shown, preserve_index=False)
+            self.parquet = self.parquet or pq.ParquetWriter(self.path, table.schema)
+            self.parquet.write_table(table)
+        else:
+            shown.to_csv(self.path, mode="w" if self.rows == 0 else "a",
+                         header=self.rows == 0, index=False)
+        self.rows += len(people)
+        return people
 
 
 def write_report(out: Path, n: int = 2_000_000, seed: int = 1) -> Path:
     """Summary, truth and calibration table of every shipped scenario, as HTML and JSON."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_output_folder(out)
     sections = []
     for name in scenario_names():
         scenario = load_scenario(name)
         people = tally(scenario, n, seed, _chunk(n, None))  # one simulation for both
         summary = population_summary(scenario, n, seed, table=people)
-        (out / f"{name}.json").write_text(json.dumps(summary, indent=2))
+        write_text(out / f"{name}.json", json.dumps(summary, indent=2))
         table = calibration_table(figures_from_tally(people))
-        table.to_csv(out / f"{name}-calibration.csv")
+        write_text(out / f"{name}-calibration.csv", table.to_csv())
         sections.append(_html_section(scenario, summary, table))
     page = out / "calibration.html"
-    page.write_text(_HTML.format(body="\n".join(sections), n=f"{n:,}", seed=seed))
+    write_text(page, _HTML.format(body="\n".join(sections), n=f"{n:,}", seed=seed))
     return page
 
 

@@ -11,10 +11,18 @@ import math
 import tomllib
 from pathlib import Path
 
+from . import limits
 from .designs import design_names, get_design
 from .diagnosis import diagnose, diagnosis_record
-from .errors import ParameterError
-from .montecarlo import replicate, sweep
+from .errors import ParameterError, StudyFailedError
+from .files import atomic_write, check_output_folder, write_text
+from .montecarlo import (
+    describe_failures,
+    failure_counts,
+    replicate,
+    sweep,
+    warning_counts,
+)
 from .scenario import load_scenario
 
 
@@ -38,13 +46,29 @@ def parse_options(assignments) -> dict:
 
 
 def parse_grid(assignments) -> dict:
-    """``["key=v1,v2", ...]`` to ``{key: [v1, v2]}`` (keys: section.key or option.name)."""
+    """``["key=v1,v2", ...]`` to ``{key: [v1, v2]}`` (keys: section.key or option.name).
+
+    Each key may appear once and each of its values once (``1`` and ``1.0`` are the
+    same value): a repeated point would be run twice and counted twice.
+    """
+    from .montecarlo import canonical_value
+
     grid = {}
     for text in assignments:
         if "=" not in text or not text.split("=", 1)[1].strip():
             raise ParameterError(f"--grid {text!r} is not of the form key=value1,value2,...")
         key, values = (part.strip() for part in text.split("=", 1))
-        grid[key] = [parse_value(v) for v in values.split(",")]
+        if key in grid:
+            raise ParameterError(f"--grid key {key!r} is given twice: give each key once, "
+                                 f"with all its values (e.g. {key}=1,2,3)")
+        parsed = [parse_value(v) for v in values.split(",")]
+        seen = {}
+        for value in parsed:
+            if canonical_value(value) in seen:
+                raise ParameterError(f"--grid {key}: value {value!r} is given twice: give "
+                                     "each value once")
+            seen[canonical_value(value)] = value
+        grid[key] = parsed
     return grid
 
 
@@ -70,26 +94,55 @@ def _inputs(args):
     options = parse_options(args.option)
     design.resolve_options(options)
     design.estimator(args.estimator)
+    if args.workers > limits.max_workers():
+        raise ParameterError(f"--workers {args.workers} is not allowed: use 1 to "
+                             f"{limits.max_workers()} (twice this machine's cores)")
     return scenario, design, options
 
 
+def _check_reps(args, points: int = 1) -> None:
+    total = args.reps * points
+    what = f"--reps {args.reps:,}" + (f" x {points:,} grid points = {total:,} replicates"
+                                      if points > 1 else "")
+    if total > limits.HARD_MAX_REPS:
+        raise ParameterError(f"{what} is not allowed: at most {limits.HARD_MAX_REPS:,} "
+                             "replicates (the table would not fit in memory)")
+    if total > limits.MAX_REPS and not args.allow_large:
+        raise ParameterError(f"{what} is above {limits.MAX_REPS:,} replicates (hours of "
+                             "computing): pass --allow-large to run it anyway")
+
+
 def run_study_command(args) -> int:
-    """``python -m simlib study``: replicate, diagnose, print; tables and figure in --out."""
+    """``python -m simlib study``: replicate, diagnose, print; tables and figure in --out.
+
+    Exits (via :class:`~simlib.errors.StudyFailedError`, status 1) when every replicate
+    failed, with the failures counted by reason; when some failed, the text and JSON
+    carry the counts.
+    """
     scenario, design, options = _inputs(args)
+    _check_reps(args)
     checkpoint = None
     if args.out is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
+        check_output_folder(args.out)
         checkpoint = args.out / "replicates.csv"
     table = replicate(scenario, design.name, args.reps, args.seed, estimator=args.estimator,
                       options=options, workers=args.workers, checkpoint=checkpoint,
                       progress=not args.quiet)
+    _fail_if_all_failed(table)
     record = diagnosis_record(diagnose(table).iloc[0])
     record["estimator"] = args.estimator or design.default_estimator
+    record["failures"], record["warnings"] = failure_counts(table), warning_counts(table)
     if args.out is not None:
-        (args.out / "diagnosis.json").write_text(json.dumps(record, indent=2))
+        write_text(args.out / "diagnosis.json", json.dumps(record, indent=2))
         _study_figure(table, args.out / "sampling.png")
     print(json.dumps(record, indent=2) if args.format == "json" else format_record(record))
     return 0
+
+
+def _fail_if_all_failed(table) -> None:
+    counts = failure_counts(table)
+    if sum(counts.values()) == len(table):
+        raise StudyFailedError(describe_failures(table))
 
 
 def format_record(record: dict) -> str:
@@ -105,6 +158,7 @@ def format_record(record: dict) -> str:
 
     lines = [f"design {record['design']}, estimator {record['estimator']}, "
              f"{record['reps']} replicates ({record['n_failed']} failed)",
+             *_count_lines(record)[:2],
              f"estimand: {estimand['name']} = {_number(estimand['value'])} "
              f"[{estimand['scale']}]",
              f"mean estimate {show('mean_estimate')}, bias {show('bias')}",
@@ -117,6 +171,17 @@ def format_record(record: dict) -> str:
     return "\n".join(lines)
 
 
+def _count_lines(record: dict) -> list[str]:
+    """``failed: reason (count), ...`` and ``warnings: ...`` lines, when there are any."""
+    lines = []
+    for key in ("failures", "warnings"):
+        counts = record.get(key) or {}
+        if counts:
+            listed = ", ".join(f"{text} ({count})" for text, count in counts.items())
+            lines.append(f"{'failed' if key == 'failures' else 'warnings'}: {listed}")
+    return lines
+
+
 def _number(value):
     return "n/a" if value is None else f"{value:.4f}"
 
@@ -124,28 +189,52 @@ def _number(value):
 def _study_figure(table, path: Path) -> None:
     from . import plots
 
-    plots.save(plots.sampling_distribution(table), path)
+    with atomic_write(path) as temporary:
+        plots.save(plots.sampling_distribution(table.loc[_used(table)]), temporary)
+
+
+def _used(table):
+    return table["converged"].astype(bool) & (table["error"].fillna("") == "")
 
 
 def run_sweep_command(args) -> int:
-    """``python -m simlib sweep``: tidy CSV, diagnosis CSV and a figure in --out."""
+    """``python -m simlib sweep``: tidy CSV, diagnosis CSV and a figure in --out.
+
+    Every point failing in every replicate exits with status 1 (counted by reason);
+    partial failures are printed with their counts and kept in ``diagnosis.csv``.
+    """
     scenario, design, options = _inputs(args)
     grid = parse_grid(args.grid)
+    points = math.prod(len(values) for values in grid.values())
+    if points > limits.MAX_GRID_POINTS:
+        raise ParameterError(f"--grid gives {points:,} points: at most "
+                             f"{limits.MAX_GRID_POINTS:,}")
+    _check_reps(args, points)
     checkpoint = args.out / "checkpoint.csv"
     if checkpoint.exists() and not args.resume:
         raise ParameterError(f"--out {str(args.out)!r} already holds a sweep: pass --resume to "
                              "continue it, or choose another folder")
-    args.out.mkdir(parents=True, exist_ok=True)
+    check_output_folder(args.out)
     table = sweep(scenario, design.name, grid, args.reps, args.seed, estimator=args.estimator,
                   options=options, workers=args.workers, checkpoint=checkpoint,
                   progress=not args.quiet)
-    table.to_csv(args.out / "sweep.csv", index=False)
+    _fail_if_all_failed(table)
     summary = diagnose(table, by=list(grid))
-    summary.to_csv(args.out / "diagnosis.csv", index=False)
+    with atomic_write(args.out / "sweep.csv") as temporary:
+        table.to_csv(temporary, index=False)
+    with atomic_write(args.out / "diagnosis.csv") as temporary:
+        summary.to_csv(temporary, index=False)
     from . import plots
 
-    plots.save(plots.sweep_plot(table, list(grid)), args.out / "sweep.png")
-    print(summary[[*grid, "estimand_value", "mean_estimate", "bias", "coverage",
-                   "power"]].to_string(index=False))
+    with atomic_write(args.out / "sweep.png") as temporary:
+        plots.save(plots.sweep_plot(table.loc[_used(table)], list(grid)), temporary)
+    shown = summary[[*grid, "estimand_value", "mean_estimate", "bias", "coverage", "power",
+                     "n_failed"]]
+    print(shown.to_string(index=False, na_rep="n/a"))
+    failures = describe_failures(table)
+    if failures:
+        print(failures)
+    for text, count in warning_counts(table).items():
+        print(f"warning in {count} replicates: {text}")
     print(f"written: {args.out / 'sweep.csv'}, diagnosis.csv, sweep.png")
     return 0

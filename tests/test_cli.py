@@ -57,13 +57,13 @@ def test_population_json_has_the_documented_keys(capsys):
 
 
 def test_population_text_and_files(capsys, tmp_path):
-    code, out, _ = run(capsys, "population", "causal", "--n", "5000", "--seed", "2",
-                       "--chunk", "2000", "--out", str(tmp_path / "people.csv"))
+    code, out, _ = run(capsys, "population", "causal", "--n", "25000", "--seed", "2",
+                       "--chunk", "10000", "--out", str(tmp_path / "people.csv"))
     assert code == 0 and "truth" in out and "per 100,000" in out
     people = pd.read_csv(tmp_path / "people.csv")
-    assert len(people) == 5000 and "region" in people and "vitd_mean_nmol" in people
-    code, _, _ = run(capsys, "population", "causal", "--n", "5000", "--seed", "2",
-                     "--chunk", "2000", "--out", str(tmp_path / "people.parquet"))
+    assert len(people) == 25000 and "region" in people and "vitd_mean_nmol" in people
+    code, _, _ = run(capsys, "population", "causal", "--n", "25000", "--seed", "2",
+                     "--chunk", "10000", "--out", str(tmp_path / "people.parquet"))
     parquet = pd.read_parquet(tmp_path / "people.parquet")
     assert code == 0 and parquet["vitd_mean_nmol"].equals(people["vitd_mean_nmol"])
 
@@ -81,6 +81,9 @@ def test_population_text_and_files(capsys, tmp_path):
     (["population", "null", "--n", "10", "--seed", "1", "--out", "x.xlsx"], ".csv or .parquet"),
     (["population", "null", "--n", "10", "--seed", "1", "--out", "/no/such/dir/x.csv"],
      "does not exist"),
+    (["population", "null", "--n", "100000", "--seed", "1", "--chunk", "10"],
+     "at least 10,000"),
+    (["population", "null", "--n", "1000000000", "--seed", "1"], "--allow-large"),
     (["population", "null", "--seed", "1"], "--n"),
     (["show", "null", "--format", "yaml"], "invalid choice"),
     (["frobnicate"], "invalid choice"),

@@ -217,6 +217,18 @@ def test_checkpoint_of_another_run_is_refused(tmp_path, kwargs):
     run(reps=2, checkpoint=path)
     with pytest.raises(SimlibError, match="was written for design toy-slope .* seed 1, not"):
         run(reps=2, checkpoint=path, **{"seed": 1, **kwargs})
-    with pytest.raises(SimlibError, match="columns"):
+    with pytest.raises(SimlibError, match="was written for design toy-slope .*, not design"):
         sweep(NULL, "toy-slope", {"option.slope": [0.1]}, reps=2, seed=1, progress=False,
               checkpoint=path)
+
+
+def test_resuming_a_sweep_with_another_grid_is_refused_like_a_study(tmp_path):
+    path = tmp_path / "sweep.csv"
+    sweep(NULL, "toy-slope", {"option.slope": [0.1, 0.2]}, reps=2, seed=1, progress=False,
+          checkpoint=path)
+    again = sweep(NULL, "toy-slope", {"option.slope": [0.1, 0.2]}, reps=2, seed=1,
+                  progress=False, checkpoint=path)
+    assert len(again) == 4
+    with pytest.raises(SimlibError, match="was written for design toy-slope .*, not design"):
+        sweep(NULL, "toy-slope", {"option.slope": [0.1, 0.3]}, reps=2, seed=1,
+              progress=False, checkpoint=path)

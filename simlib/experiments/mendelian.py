@@ -92,7 +92,8 @@ def replicate_estimators(scenario, design, estimators, reps, seed, options=None)
             fit, truth = chosen.estimator(name)(study), study.estimand_for(name)
             rows.append({**fit.to_row(), "rep": rep, "design": chosen.name, "estimator": name,
                          "scenario": scenario.name, "seed": seed, "estimand": truth.name,
-                         "estimand_value": truth.value, "scale": truth.scale, "error": ""})
+                         "estimand_value": truth.value, "scale": truth.scale, "error": "",
+                         "warning": ""})
     table = pd.DataFrame(rows)[list(SCHEMA)]
     return table.astype(SCHEMA), first
 
