@@ -285,8 +285,11 @@ def _execute(tasks, executor, workers):
 
 def _ignore_interrupts() -> None:
     """Worker initializer: Ctrl-C reaches the whole process group, but only the parent
-    should handle it (it keeps the finished replicates and stops the workers)."""
+    should handle it (it keeps the finished replicates and stops the workers); SIGTERM,
+    which the parent uses to stop a worker, must kill it (a forked worker inherits the
+    command line's SIGTERM handler, which would turn it into a caught exception)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _terminate_workers(pool: cf.ProcessPoolExecutor) -> None:

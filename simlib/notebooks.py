@@ -9,6 +9,11 @@ them with nbconvert, and writes
   (marked by :func:`simlib.teaching.headline`), readable offline;
 * a student edition without the cells tagged ``solution``.
 
+Names and output folders are checked before any kernel starts; every file is written
+atomically (:mod:`simlib.files`). Ctrl-C while a notebook runs kills its kernel and raises
+``KeyboardInterrupt`` (nbclient's own handler would swallow it): :mod:`simlib.kernels` runs
+the kernel.
+
 Parameters are injected papermill-style: a cell tagged ``injected-parameters`` is inserted
 after the cell tagged ``parameters``.
 """
@@ -17,13 +22,17 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import difflib
 import html
 import os
 import tempfile
 import time
 from pathlib import Path
 
-from .errors import ParameterError, SimlibError, nearest
+from .errors import ParameterError, SimlibError
+from .files import check_output_folder, write_text
+from .kernels import INTERRUPT_GRACE_SECONDS as INTERRUPT_GRACE_SECONDS  # re-exported
+from .kernels import _client_class, _run_client
 from .teaching import HEADLINE_KEY, QUICK_ENV
 from .widgets import STATIC_ENV
 
@@ -42,20 +51,82 @@ def notebook_paths(directory: str | os.PathLike | None = None) -> list[Path]:
     return sorted(p for p in directory.glob("[0-9][0-9]_*.py"))
 
 
-def select(names: list[str] | None, directory=None) -> list[Path]:
-    """Notebooks by number or stem (``"01"`` or ``"01_latitude"``); all when ``names`` is None."""
+def select(names: list[str] | str | None, directory=None) -> list[Path]:
+    """Notebooks by number or stem (``"01"`` or ``"01_latitude"``); all when ``names`` is None.
+
+    ``names`` is a list or the text of ``--notebooks`` (``"01,02"``). Names are stripped; a
+    name given twice runs once (where first named). A list that is empty or holds an empty
+    name (``--notebooks ''``, ``--notebooks 01,,02``) is an error, not "everything".
+
+    Raises
+    ------
+    ParameterError
+        An empty name, or a name that is not a notebook; the one-line message suggests the
+        nearest notebook (``'1'`` -> ``'01'``, ``'latitde'`` -> ``'01_latitude_ecological'``)
+        or lists the valid numbers.
+    """
     paths = notebook_paths(directory)
-    if not names:
+    if names is None:
         return paths
-    chosen = []
+    if isinstance(names, str):
+        names = names.split(",")
+    names = [str(name).strip() for name in names]
+    if not names or all(not name for name in names):
+        raise ParameterError(f"--notebooks {','.join(names)!r} names no notebook: use numbers "
+                             "like 01,02 or names, or leave --notebooks out to run them all")
+    if any(not name for name in names):
+        raise ParameterError(f"--notebooks {','.join(names)!r} has an empty name: separate "
+                             "numbers or names by single commas, like 01,02")
+    chosen: list[Path] = []
     for name in names:
-        hits = [p for p in paths if p.stem == name or p.stem.split("_")[0] == name]
+        hits = [p for p in paths if name in (p.stem, p.stem.split("_")[0])]
         if not hits:
-            stems = [p.stem for p in paths]
-            raise ParameterError(f"notebook {name!r} not found; did you mean "
-                                 f"{nearest(name, stems)!r}? (have {', '.join(stems)})")
-        chosen.extend(hits)
+            hint = _suggest(name, paths)
+            raise ParameterError(f"--notebooks {name!r} is not a notebook{hint}: "
+                                 f"use {_allowed(paths, list_names=not (hint or name.isdigit()))}")
+        chosen.extend(hit for hit in hits if hit not in chosen)
     return chosen
+
+
+def _numbers(paths: list[Path]) -> str:
+    """The notebooks' numbers: ``"00-11"`` when they run without a gap, else a list."""
+    numbers = [p.stem.split("_")[0] for p in paths]
+    values = [int(number) for number in numbers]
+    if len(values) > 2 and values == list(range(values[0], values[0] + len(values))):
+        return f"{numbers[0]}-{numbers[-1]}"
+    return ", ".join(numbers)
+
+
+def _allowed(paths: list[Path], list_names: bool) -> str:
+    if not paths:
+        return "a notebook number or name (no notebooks NN_*.py found)"
+    if list_names:
+        return f"a number {_numbers(paths)} or a name ({', '.join(p.stem for p in paths)})"
+    return f"a number {_numbers(paths)} or a name like {paths[min(1, len(paths) - 1)].stem}"
+
+
+def _suggest(name: str, paths: list[Path]) -> str:
+    """``" (did you mean 'x'?)"`` for the notebook ``name`` most likely meant, or ``""``."""
+    stems = [p.stem for p in paths]
+    if name.isdigit():  # "1" -> "01"; "99" -> nothing (the message lists the numbers)
+        numbers = [stem.split("_")[0] for stem in stems]
+        same = [number for number in numbers if int(number) == int(name)]
+        return f" (did you mean '{same[0]}'?)" if same else ""
+    lowered = name.lower()
+    lowered = Path(lowered).stem if lowered.endswith((".py", ".ipynb", ".html")) else lowered
+    if lowered in stems:  # a file name or a differently cased stem
+        return f" (did you mean '{lowered}'?)"
+    # compare with each stem, the part after its number and each word of that part
+    keys: dict[str, str] = {}
+    for stem in stems:
+        rest = stem.split("_", 1)[1] if "_" in stem else stem
+        for key in (stem, rest, *(word for word in rest.split("_") if len(word) > 3)):
+            keys.setdefault(key, stem)
+    found = difflib.get_close_matches(lowered, list(keys), n=1, cutoff=0.5)
+    if found:
+        return f" (did you mean '{keys[found[0]]}'?)"
+    contains = [stem for stem in stems if len(lowered) >= 3 and lowered in stem]
+    return f" (did you mean '{contains[0]}'?)" if len(contains) == 1 else ""
 
 
 def read(path: str | os.PathLike):
@@ -114,7 +185,6 @@ def execute(nb, name: str, *, cwd=None, timeout: int = 600, quick: bool = False,
     static : bool
         Set ``VITD_SIM_STATIC=1``: slider panels draw static figures (report pages).
     """
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
     from traitlets.config import Config
 
@@ -130,10 +200,10 @@ def execute(nb, name: str, *, cwd=None, timeout: int = 600, quick: bool = False,
         config = Config()
         config.AsyncKernelManager.transport = "ipc"
         config.AsyncKernelManager.ip = str(Path(sockets) / "kernel")
-        client = NotebookClient(nb, config=config, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(cwd or NOTEBOOK_DIR)}})
+        client = _client_class()(nb, config=config, timeout=timeout, kernel_name="python3",
+                                 resources={"metadata": {"path": str(cwd or NOTEBOOK_DIR)}})
         try:
-            client.execute()
+            _run_client(client)
         except CellExecutionError as error:
             cell = _failing_cell(nb)
             raise NotebookError(f"{name}: cell {cell} failed: {error.ename}: "
@@ -204,16 +274,24 @@ def strip_solutions(nb):
 
 
 def student_copy(out_dir: str | os.PathLike, directory=None) -> list[Path]:
-    """Write the student edition: every notebook as ``.ipynb`` without solution cells."""
+    """Write the student edition: every notebook as ``.ipynb`` without solution cells.
+
+    The folder is checked (and made) first; each file is written whole or not at all.
+
+    Raises
+    ------
+    OutputError
+        ``out_dir`` is a file, a parent of it is a file, or it cannot be made or written.
+    """
     import jupytext
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = check_output_folder(out_dir, "student-copy")
     written = []
     for path in notebook_paths(directory):
         nb = strip_solutions(read(path))
-        target = out_dir / f"{path.stem}.ipynb"
-        jupytext.write(nb, target, fmt="ipynb")
+        text = jupytext.writes(nb, fmt="ipynb")
+        target = write_text(out_dir / f"{path.stem}.ipynb",
+                            text if text.endswith("\n") else text + "\n")
         written.append(target)
     return written
 
@@ -231,27 +309,27 @@ def build_report(out_dir: str | os.PathLike, names: list[str] | None = None, *,
                  quick: bool = False, progress: bool = True, directory=None) -> Path:
     """Execute the notebooks and write one HTML per notebook plus ``index.html``.
 
-    A failing cell stops the build with :class:`NotebookError` naming notebook and cell.
-    Returns the path of ``index.html``.
+    The names and the folder are checked before any notebook runs (:class:`ParameterError`,
+    :class:`~simlib.errors.OutputError`). A failing cell stops the build with
+    :class:`NotebookError` naming notebook and cell. Every page is written atomically, so an
+    interrupted build leaves whole pages (and the previous ``index.html``), never a truncated
+    one. Returns the path of ``index.html``.
     """
     from tqdm.auto import tqdm
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = select(names, directory)
+    paths = select(names, directory)  # bad names and a bad folder fail before any kernel
+    out_dir = check_output_folder(out_dir, "--out")
     entries = []
     bar = tqdm(paths, desc="notebooks", unit="nb", disable=not progress)
     for path in bar:
         bar.set_postfix_str(path.stem)
         started = time.perf_counter()
         nb = run_notebook(path, quick=quick, static=True)
-        (out_dir / f"{path.stem}.html").write_text(to_html(nb), encoding="utf-8")
+        write_text(out_dir / f"{path.stem}.html", to_html(nb))
         figure, finding = headline(nb)
         entries.append({"stem": path.stem, "title": title(nb, path.stem), "figure": figure,
                         "finding": finding, "seconds": time.perf_counter() - started})
-    index = out_dir / "index.html"
-    index.write_text(index_page(entries), encoding="utf-8")
-    return index
+    return write_text(out_dir / "index.html", index_page(entries))
 
 
 def index_page(entries: list[dict]) -> str:

@@ -7,8 +7,13 @@ and ``description``. Keys left out keep their defaults. Command-line overrides u
 ``ms.age_shape=[0, 0.1, ...]``, ``ms.vitd_effect_shape="threshold"``).
 
 Unknown keys, wrong types and out-of-range values raise a one-line
-:class:`~simlib.errors.SimlibError` naming the key, the value and what is allowed,
-with the nearest key suggested for a typo.
+:class:`~simlib.errors.SimlibError` naming the file, the key, the value and what is
+allowed, with the nearest key suggested for a typo. So does a file that is not a
+scenario at all: not UTF-8 text, binary, empty, larger than :data:`MAX_SCENARIO_BYTES`
+(read bounded, so ``/dev/zero`` cannot hang it), not a regular file, a key above the
+first ``[section]`` header, a key or table set twice, or any other TOML syntax error
+(the message quotes the offending line). Reading the file and wording those messages is
+:mod:`simlib.scenario_files`; this module builds and validates the :class:`Scenario`.
 
 Examples
 --------
@@ -23,12 +28,32 @@ True
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from .errors import ParameterError, ScenarioFileError, UnknownParameterError, nearest
+from .errors import (
+    ParameterError,
+    ScenarioFileError,
+    SimlibError,
+    UnknownParameterError,
+    nearest,
+)
 from .params import field_names, spec_of
+from .scenario_files import (
+    _MAKE_ONE,
+    _brief,
+    _decode,
+    _meta,
+    _not_text,
+    _outside_sections,
+    _parse_toml,
+    _printable,
+    _read_bounded,
+    _unknown_key,
+)
+from .scenario_files import MAX_SCENARIO_BYTES as MAX_SCENARIO_BYTES  # re-exported
 from .sections import (
     AncestryParams,
     BehaviourParams,
@@ -87,6 +112,7 @@ class Scenario:
         changes: dict[str, dict] = {}
         for dotted, value in values.items():
             section, key = split_key(dotted)
+            _check_not_huge(dotted, value, spec_of(SECTIONS[section], key))
             changes.setdefault(section, {})[key] = value
         updated = {s: replace(getattr(self, s), **kv) for s, kv in changes.items()}
         return replace(self, **updated)
@@ -138,9 +164,22 @@ def parse_assignment(text: str) -> tuple[str, object]:
     split_key(dotted)
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # not TOML (TOMLDecodeError), 4300+ digits, nesting
         value = raw
     return dotted, value
+
+
+def _check_not_huge(dotted: str, value, spec) -> None:
+    """Refuse whole numbers too large for a float (validation would overflow)."""
+    for item in value if isinstance(value, list | tuple) else [value]:
+        if isinstance(item, int) and not isinstance(item, bool):
+            try:
+                float(item)
+            except OverflowError:
+                digits = int(item.bit_length() * 0.30103) + 1
+                raise ParameterError(
+                    f"{dotted} = <a whole number of about {digits} digits> is not allowed "
+                    f"(too large): use {spec.allowed()}") from None
 
 
 def _toml_value(value) -> str:
@@ -159,42 +198,107 @@ def scenario_names() -> list[str]:
 
 
 def load_scenario(name_or_path) -> Scenario:
-    """Load a shipped scenario by name (``"null"``) or a TOML file by path."""
+    """Load a shipped scenario by name or a TOML scenario file by path.
+
+    Parameters
+    ----------
+    name_or_path : str or os.PathLike
+        A shipped scenario's name (``"null"``, see :func:`scenario_names`) or the path
+        of a scenario file. A path is read even without the ``.toml`` suffix when the
+        file exists.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario; keys the file leaves out keep their defaults.
+
+    Raises
+    ------
+    SimlibError
+        A one-line message naming the file and the problem: unknown scenario name,
+        unreadable or missing file, not a regular file, larger than
+        :data:`MAX_SCENARIO_BYTES`, not UTF-8 text, binary, empty, bad TOML, or a bad
+        key or value (see :func:`scenario_from_toml`).
+    """
+    if not isinstance(name_or_path, str | os.PathLike):
+        raise ScenarioFileError(
+            f"load_scenario needs a scenario name or a path to a .toml file, "
+            f"not {_brief(name_or_path)}")
     path = Path(name_or_path)
     if path.suffix != ".toml" and not path.exists():
         if str(name_or_path) not in scenario_names():
+            shown = _printable(str(name_or_path))
             raise UnknownParameterError(
-                f"unknown scenario '{name_or_path}'{nearest(str(name_or_path), scenario_names())}"
+                f"unknown scenario '{shown}'{nearest(str(name_or_path), scenario_names())}"
                 f"; shipped: {', '.join(scenario_names())}, or give a path to a .toml file")
         path = SCENARIO_DIR / f"{name_or_path}.toml"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ScenarioFileError(f"cannot read scenario file {path}: {err.strerror}") from None
-    return scenario_from_toml(text, default_name=path.stem, origin=str(path))
+    origin = _printable(str(path))
+    text = _decode(_read_bounded(path, origin), origin)
+    return scenario_from_toml(text, default_name=path.stem, origin=origin)
 
 
 def scenario_from_toml(text: str, default_name: str = "custom", origin: str = "<text>"):
-    """Build a :class:`Scenario` from TOML text."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioFileError(f"{origin} is not valid TOML: {err}") from None
-    meta = data.pop("scenario", {})
-    if not isinstance(meta, dict) or set(meta) - {"name", "description"}:
-        raise UnknownParameterError(
-            f"{origin}: [scenario] takes only 'name' and 'description'")
+    """Build a :class:`Scenario` from the TOML text of a scenario file.
+
+    Parameters
+    ----------
+    text : str
+        The TOML: ``[section]`` tables of ``key = value`` and an optional ``[scenario]``
+        table with string ``name`` and ``description``. A leading byte-order mark is
+        ignored.
+    default_name : str
+        The scenario's name when ``[scenario]`` gives none.
+    origin : str
+        Where the text comes from (the file's path), named in every error message.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario; keys left out keep their defaults.
+
+    Raises
+    ------
+    SimlibError
+        A one-line message starting with ``origin``: NUL characters (binary), no table
+        at all, TOML syntax (with the line's text; a key or table set twice), a key
+        outside any section, an unknown section or key, a non-string ``name`` or
+        ``description``, or a bad value (the class of the validation error is kept).
+    """
+    origin = _printable(str(origin))
+    if isinstance(text, bytes | bytearray):
+        text = _decode(bytes(text), origin)
+    elif not isinstance(text, str):
+        raise ScenarioFileError(f"{origin}: scenario text must be a str, not {_brief(text)}")
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        raise _not_text(origin, "it contains NUL characters")
+    data = _parse_toml(text, origin)
+    if not data:
+        what = "is empty" if not text.strip() else "is empty (it has only comments)"
+        raise ScenarioFileError(
+            f"scenario file {origin} {what}: a scenario needs at least one [section] table "
+            f"({_MAKE_ONE})")
+    meta = _meta(data.pop("scenario", {}), origin)
     values = {}
     for section, table in data.items():
         if section not in SECTIONS:
-            raise UnknownParameterError(
-                f"{origin}: unknown section [{section}]{nearest(section, SECTIONS)}")
+            raise _outside_sections(section, table, origin, SECTIONS)
         if not isinstance(table, dict):
-            raise ParameterError(f"{origin}: '{section}' must be a [{section}] table")
-        values.update({f"{section}.{key}": value for key, value in table.items()})
-    base = Scenario(name=str(meta.get("name", default_name)),
-                    description=str(meta.get("description", "")))
-    return base.with_values(values)
+            raise ParameterError(
+                f"{origin}: '{section}' must be a [{section}] table, not {_brief(table)}: "
+                f"write [{section}] on a line of its own with its keys below it")
+        keys = field_names(SECTIONS[section])
+        for key, value in table.items():
+            dotted = f"{section}.{key}"
+            if key not in keys:
+                raise _unknown_key(section, key, origin, SECTIONS)
+            values[dotted] = value
+    base = Scenario(name=meta.get("name", str(default_name)),
+                    description=meta.get("description", ""))
+    try:
+        return base.with_values(values)
+    except SimlibError as err:
+        raise type(err)(f"{origin}: {err}") from None
 
 
 def describe(scenario: Scenario) -> list[dict]:
