@@ -115,12 +115,20 @@ def atomic_write(path) -> Iterator[Path]:
     os.close(handle)
     temporary = Path(name)
     try:
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a plain file is 0644
         yield temporary
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise
+
+
+def _umask() -> int:
+    """The process's umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path, text: str) -> Path:

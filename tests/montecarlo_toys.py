@@ -63,11 +63,22 @@ def never_converges(study: Study) -> Estimate:
                     reason="toy: never converges")
 
 
+def warns(study: Study) -> Estimate:
+    """``ols`` after a NumPy floating-point warning and a statsmodels-style warning."""
+    import warnings
+
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    np.log(np.zeros(1))  # RuntimeWarning: divide by zero encountered in log
+    warnings.warn("toy: iteration limit reached", ConvergenceWarning, stacklevel=1)
+    return ols_slope(study)
+
+
 TOY = register_design(Design(
     name="toy-slope",
     description="Toy: OLS slope of a simulated outcome on mean 25(OH)D",
     sample=sample_slope,
-    estimators={"ols": ols_slope, "never": never_converges},
+    estimators={"ols": ols_slope, "never": never_converges, "warns": warns},
     options={
         "population": Option(2000, "people simulated", 10, 1_000_000),
         "sample": Option(200, "people sampled", 3, 1_000_000),

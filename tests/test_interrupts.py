@@ -86,3 +86,16 @@ def test_interrupted_population_file_is_never_half_written(tmp_path):
     assert code == 130 and seconds < STOP_WITHIN_SECONDS, (code, err)
     assert "no output file was left half written" in err and "Traceback" not in err
     assert not target.exists() and not _leftovers(tmp_path)
+
+
+def test_atomic_files_have_ordinary_permissions_and_vanish_on_error(tmp_path):
+    from simlib.files import atomic_write, write_text
+
+    written = write_text(tmp_path / "page.html", "<p>x</p>")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert written.stat().st_mode & 0o777 == 0o666 & ~mask
+    with pytest.raises(KeyboardInterrupt), atomic_write(tmp_path / "other.csv") as part:
+        part.write_text("half")
+        raise KeyboardInterrupt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]

@@ -232,3 +232,20 @@ def test_resuming_a_sweep_with_another_grid_is_refused_like_a_study(tmp_path):
     with pytest.raises(SimlibError, match="was written for design toy-slope .*, not design"):
         sweep(NULL, "toy-slope", {"option.slope": [0.1, 0.3]}, reps=2, seed=1,
               progress=False, checkpoint=path)
+
+
+def test_failures_are_counted_by_reason_and_warnings_captured_not_printed(capfd):
+    from simlib.montecarlo import describe_failures, failure_counts, warning_counts
+
+    table = run(reps=4, estimator="warns", options={"fail_rep": 2})
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""  # nothing leaked to the terminal
+    assert failure_counts(table) == {"ValueError: toy failure at replicate 2 (second line)": 1}
+    assert describe_failures(table) == ("1 of 4 replicates failed: ValueError: toy failure at "
+                                        "replicate 2 (second line) (1)")
+    assert warning_counts(table) == {
+        "RuntimeWarning: divide by zero encountered in log": 3,
+        "ConvergenceWarning: toy: iteration limit reached": 3}
+    never = run(reps=3, estimator="never")
+    assert failure_counts(never) == {"toy: never converges": 3}
+    assert describe_failures(run(reps=3)) == ""
