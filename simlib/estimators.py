@@ -155,9 +155,21 @@ def _fit(meta: _Meta, fit: Callable, term: int | Callable = 1) -> Estimate:
         except SimlibError:
             raise
         except _DATA_ERRORS as error:
-            return meta.failed(f"{meta.method} fit failed: {type(error).__name__}: {error}",
-                               result)
+            return meta.failed(_error_reason(meta.method, error), result)
     return meta.estimate(value, se, result, _failure_reason(result, caught))
+
+
+def _error_reason(method: str, error: Exception) -> str:
+    """A failed fit's reason in the study's terms (not a bare Python exception name)."""
+    message = " ".join(str(error).split())
+    if isinstance(error, np.linalg.LinAlgError):
+        return (f"{method} fit failed: {message or 'Singular matrix'} (too few cases for the "
+                "covariates, or a covariate that does not vary where it is compared)")
+    if isinstance(error, PerfectSeparationError):
+        return "perfect separation: a variable predicts the outcome exactly"
+    if isinstance(error, ZeroDivisionError | FloatingPointError | OverflowError):
+        return f"{method} fit failed: a division by zero or overflow (too few people or cases?)"
+    return f"{method} fit failed on this sample: {message or type(error).__name__}"
 
 
 def _failure_reason(result, caught) -> str:
@@ -369,6 +381,9 @@ def poisson_rate(data: pd.DataFrame, events: str, person_years: str, exposure: s
     meta = _meta(frame, y.sum(), "log RR", per, unit, method, covariates, scale)
     if problem := _problem(frame, exposure, y):
         return meta.failed(problem)
+    if cluster and frame[cluster].nunique() < 2:
+        return meta.failed(f"cluster-robust standard errors need at least 2 clusters "
+                           f"('{cluster}'), this sample has 1: raise the number of people")
     x, offset = _design(frame, exposure, covariates, per), np.log(frame[person_years])
     robust = {"cov_type": "cluster", "cov_kwds": {"groups": frame[cluster].to_numpy()}} \
         if cluster else {}

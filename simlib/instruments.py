@@ -73,7 +73,7 @@ def two_stage_least_squares(data: pd.DataFrame, outcome: str, exposure: str,
     binary = np.isin(y, (0.0, 1.0)).all()
     meta = _meta(frame, y.sum() if binary else 0, "risk difference" if binary else "difference",
                  per, unit, "2sls", covariates, scale)
-    if problem := _problem(frame, exposure, y, cases=False):
+    if problem := _problem(frame, exposure, y, cases=binary, non_cases=binary):
         return meta.failed(problem)
     x = _design(frame, exposure, covariates, per)
     z = pd.concat([x[["const"]], frame[list(instruments)].astype(float), x.iloc[:, 2:]], axis=1)

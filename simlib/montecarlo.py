@@ -233,9 +233,9 @@ def _points(scenario, design, grid, options):
         if not isinstance(key, str) or not isinstance(values, list | tuple) or not values:
             raise ParameterError(f"grid[{key!r}] must be a non-empty list of values of a "
                                  "'section.key' or 'option.name'")
-        for value in values:
-            _apply(scenario, design, options, {key: value})
         axes.append(list(values))
+    # every value is checked in the combinations it runs in, not alone against the
+    # defaults: option.age_low=60 with option.age_high=80 is a valid grid
     return [(combo, *_apply(scenario, design, options, dict(zip(grid, combo, strict=True))))
             for combo in itertools.product(*axes)]
 

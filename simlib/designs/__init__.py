@@ -6,7 +6,17 @@ estimand it targets, with its true value computed on the same people.
 """
 
 from . import mendelian, observational, prospective, relapses, trial  # noqa: F401  (registration)
-from .base import DESIGNS, Design, Estimand, Option, Study, get_design, register_design, run_study
+from .base import (
+    DESIGNS,
+    Design,
+    DesignDataError,
+    Estimand,
+    Option,
+    Study,
+    get_design,
+    register_design,
+    run_study,
+)
 
 #: Designs in teaching order (the registry holds them in import order).
 ORDER = ("ecological", "cross-sectional", "hospital-case-control", "cohort",
@@ -19,5 +29,5 @@ def design_names() -> list[str]:
     return [n for n in ORDER if n in DESIGNS] + [n for n in DESIGNS if n not in ORDER]
 
 
-__all__ = ["DESIGNS", "ORDER", "Design", "Estimand", "Option", "Study", "design_names",
-           "get_design", "register_design", "run_study"]
+__all__ = ["DESIGNS", "ORDER", "Design", "DesignDataError", "Estimand", "Option", "Study",
+           "design_names", "get_design", "register_design", "run_study"]

@@ -21,12 +21,24 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError, UnknownParameterError, nearest
+from .. import history
+from ..errors import ParameterError, SimlibError, UnknownParameterError, nearest
 from ..scenario import Scenario
 from ..scm import Model, stream_key
 from ..world import build_world
 
 DESIGN_STREAM = stream_key("design")
+
+#: A check of option values together: ``constraint(options) -> message or None``.
+Constraint = Callable[[dict], "str | None"]
+
+
+class DesignDataError(SimlibError):
+    """The simulated sample cannot make the study (no eligible people, no cases, no controls).
+
+    Raised by a design's ``sample``; the message is the reason in epidemiological terms
+    and says what to raise or widen. A Monte Carlo replicate records it as its ``error``.
+    """
 
 
 @dataclass(frozen=True)
@@ -114,6 +126,14 @@ class Design:
     columns : tuple of str
         Population columns the design needs (only these and their ancestors are
         simulated).
+    population_default : callable, optional
+        ``f(options) -> int``: the population when option ``population`` is None.
+    constraints : tuple of callables
+        Checks of options together, run by :meth:`resolve_options` after each option is
+        checked alone: ``constraint(options) -> message or None``, where ``options`` is
+        the resolved dict and the message is one line naming the options, their values
+        and what is allowed (e.g. ``"--option age_low=60 must be below age_high=30 for
+        cohort"``). :func:`below` and :func:`within_ages` make the common ones.
     """
 
     name: str
@@ -123,21 +143,31 @@ class Design:
     options: Mapping[str, Option]
     columns: tuple[str, ...]
     population_default: Callable[[dict], int] | None = None  # when option population is None
+    constraints: tuple[Constraint, ...] = ()
 
     @property
     def default_estimator(self) -> str:
         return next(iter(self.estimators))
 
     def resolve_options(self, given: Mapping | None = None) -> dict:
-        """Defaults updated with ``given``, each checked; unknown names are errors."""
+        """Defaults updated with ``given``, each checked, then the ``constraints``.
+
+        Unknown names, values out of range and option pairs that cannot hold (e.g.
+        ``age_low`` above ``age_high``) raise :class:`~simlib.errors.ParameterError`
+        here, before anything is simulated.
+        """
         given = dict(given or {})
         for name in given:
             if name not in self.options:
                 raise UnknownParameterError(
                     f"unknown option '{name}' for design {self.name}"
                     f"{nearest(name, self.options)}; options: {', '.join(self.options)}")
-        return {name: option.check(self.name, name, given.get(name, option.default))
-                for name, option in self.options.items()}
+        resolved = {name: option.check(self.name, name, given.get(name, option.default))
+                    for name, option in self.options.items()}
+        for constraint in self.constraints:
+            if message := constraint(resolved):
+                raise ParameterError(" ".join(str(message).split()))  # one line
+        return resolved
 
     def estimator(self, name: str | None) -> Callable:
         if name is None:
@@ -147,6 +177,68 @@ class Design:
                 f"unknown estimator '{name}' for design {self.name}"
                 f"{nearest(name, self.estimators)}; estimators: {', '.join(self.estimators)}")
         return self.estimators[name]
+
+
+def _number(value) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else repr(value)
+
+
+def below(low: str, high: str, design: str, why: str = "", strict: bool = True,
+          when: Callable[[dict], bool] | None = None) -> Constraint:
+    """Constraint: option ``low`` below option ``high`` (or at most it if not ``strict``).
+
+    ``why`` (after a colon) says what goes wrong otherwise; ``when(options)`` limits the
+    check to some settings (e.g. one eligibility).
+    """
+    def check(options: dict) -> str | None:
+        if when is not None and not when(options):
+            return None
+        a, b = options[low], options[high]
+        if a is None or b is None or (a < b if strict else a <= b):
+            return None
+        relation = "be below" if strict else "not exceed"
+        return (f"--option {low}={_number(a)} must {relation} {high}={_number(b)} for {design}"
+                + (f": {why}" if why else ""))
+    return check
+
+
+#: The oldest age in the simulated population (survey ages run from 0 to this).
+MAX_AGE = float(history.AGE_MAX)
+#: The end of the world's 5-year bands of MS onset hazard (``ms.age_shape``): the true
+#: effects (:func:`simlib.designs.common.true_log_hr`) integrate the hazard up to here.
+ONSET_AGE_END = float(history.band_edges()[-1])
+
+
+def within_ages(design: str, age: str = "age_low", years: str = "follow_up_years",
+                years_default: Callable[[dict], float] | None = None,
+                when: Callable[[dict], bool] | None = None) -> Constraint:
+    """Constraint: a follow-up of ``years`` from age ``age`` fits the world's ages.
+
+    The youngest entry age must be below :data:`ONSET_AGE_END` (80; from there on the
+    world has no onset hazard to define the true effect with), and the youngest
+    participant's follow-up must end by :data:`MAX_AGE` (100). ``years_default(options)``
+    gives the follow-up when the option is None (trial presets).
+    """
+    def check(options: dict) -> str | None:
+        if when is not None and not when(options):
+            return None
+        start, span = options[age], options[years]
+        if span is None and years_default is not None:
+            span = years_default(options)
+        if start is None or span is None:
+            return None
+        if start >= ONSET_AGE_END:
+            return (f"--option {age}={_number(start)} is too old for {design}: the world's MS "
+                    f"onset hazard (ms.age_shape) ends at age {ONSET_AGE_END:g}, so the true "
+                    f"effect of a follow-up starting there is undefined; use {age} below "
+                    f"{ONSET_AGE_END:g}")
+        if start + span > MAX_AGE:
+            return (f"--option {years}={_number(span)} with {age}={_number(start)} follows "
+                    f"people past age {MAX_AGE:g}, the oldest age in the simulated world, for "
+                    f"{design}: use {years} <= {MAX_AGE - start:g} or {age} <= "
+                    f"{MAX_AGE - span:g}")
+        return None
+    return check
 
 
 DESIGNS: dict[str, Design] = {}

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from .. import history, measure
+from ..estimators import NO_CASES, Estimate
 from ..scm import Model
 from ..truth import SHIFT_NMOL
+from .base import DesignDataError
 
 LOG_HR_SCALE = "log HR per 25 nmol/L"
+NO_RELAPSES = "no relapses in this sample: raise participants or follow-up"
 
 #: Population columns needed to measure 25(OH)D at any age (see measure.true_level).
 LEVEL_COLUMNS = ("vitd_mean_nmol", "sun_vitd_nmol", "seasonal_amplitude_nmol",
@@ -69,14 +74,33 @@ def true_log_hr(world: Model, people: pd.DataFrame, rows, start, end) -> float:
     as it was, so both worlds have the same people at risk when the window opens.
     Computed on the same people with the same draws (potential outcomes); rates use
     expected onsets over the time at risk, so the value is exactly 0 in a world where
-    vitamin D has no effect and free of event-count noise otherwise.
+    vitamin D has no effect and free of event-count noise otherwise. NaN (quietly) in a
+    world without MS (``ms.baseline_per_100k = 0``), where no rate ratio exists;
+    :class:`~simlib.designs.base.DesignDataError` when nobody is at risk in the window.
     """
     ms = people.attrs["scenario"].ms
     natural, shifted, natural_lp, shifted_lp = shifted_onset(world, people, rows, start)
     start = np.broadcast_to(np.asarray(start, dtype=float), natural.shape)
     expected_n, time_n = window_rate(natural, natural_lp, start, end, ms)
     expected_s, time_s = window_rate(shifted, shifted_lp, start, end, ms)
-    return float(np.log(expected_s / time_s) - np.log(expected_n / time_n))
+    if time_n <= 0 or time_s <= 0:
+        raise DesignDataError(f"no person-time at risk of MS onset among the {len(natural):,} "
+                              "people studied (all had onset before the window): raise "
+                              "population or change the ages")
+    return log_difference(expected_s / time_s, expected_n / time_n)
+
+
+def log_difference(a, b) -> float:
+    """``log(a) - log(b)``; NaN without a warning when either is 0 (no MS in the world)."""
+    a, b = float(a), float(b)
+    return float(np.log(a) - np.log(b)) if a > 0 and b > 0 else float("nan")
+
+
+def log_ratio(numerator, denominator) -> float:
+    """``log(numerator / denominator)``; NaN without a warning when either is 0 (no events)."""
+    numerator, denominator = float(numerator), float(denominator)
+    return float(np.log(numerator / denominator)) if numerator > 0 and denominator > 0 \
+        else float("nan")
 
 
 def blood_draw(people: pd.DataFrame, rows, age_at_draw, rng, scenario) -> np.ndarray:
@@ -103,3 +127,8 @@ def covariate_frame(people: pd.DataFrame, rows) -> dict:
         "smoker": people["smoker"].to_numpy()[rows],
         "region": people["region_id"].to_numpy()[rows],
     }
+
+
+def relapse_reason(fit: Estimate) -> Estimate:
+    """``fit`` with "no relapses" for the estimators' "no cases" (the events are relapses)."""
+    return replace(fit, reason=NO_RELAPSES) if fit.reason == NO_CASES else fit

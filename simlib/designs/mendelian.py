@@ -8,6 +8,11 @@ northern-ancestry share measured with a little noise, and ``adjust_ancestry``
 switches the adjustment. The options ``pleiotropy`` and ``stratification`` set the
 world's ``genetics.pleiotropy_hr_per_allele`` and ``genetics.ancestry_shift``.
 
+Option constraint (refused before simulating): in two-sample MR ``exposure_sample`` must
+be below ``population``, or no adult is left for the outcome GWAS; a population whose
+adults are all in the exposure sample raises
+:class:`~simlib.designs.base.DesignDataError` when sampled.
+
 The estimand is the lifelong causal effect of 25(OH)D: the log HR of onset per
 +25 nmol/L (close to the log OR for a rare outcome) or, for 2SLS, the risk
 difference of MS by the survey day per +25 nmol/L; both by intervention on the
@@ -23,13 +28,15 @@ genetic variants using summarized data. Genet Epidemiol 2013;37:658-65.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from .. import estimators as est
 from .. import instruments as iv
 from ..world import SNP_COLUMNS
-from .base import Design, Estimand, Option, Study, register_design
+from .base import Design, DesignDataError, Estimand, Option, Study, below, register_design
 from .common import (
     BASE_COLUMNS,
     LOG_HR_SCALE,
@@ -144,10 +151,18 @@ def two_sample(world, people, rng, population, exposure_sample, adjust_ancestry)
 
     Per-SNP summary statistics (beta, SE) from each sample are combined by the
     inverse-variance weighted estimator, as two-sample MR studies do.
+
+    Constraint: ``exposure_sample < population``. If the exposure GWAS takes every adult
+    anyway, :class:`~simlib.designs.base.DesignDataError` says so.
     """
     adults = rng.permutation(_adults(people))
     exposure_rows = np.sort(adults[:exposure_sample])
     outcome_rows = np.sort(adults[exposure_sample:])
+    if len(outcome_rows) == 0:
+        raise DesignDataError(f"the exposure GWAS (exposure_sample={exposure_sample:,}) takes "
+                              f"all {len(adults):,} adults of the {len(people):,} simulated, "
+                              "leaving none for the outcome GWAS: raise population or lower "
+                              "exposure_sample")
     covariates = _options(adjust_ancestry)
     exposure = iv.snp_summary_statistics(_frame(people, exposure_rows, rng), list(SNP_COLUMNS),
                                           "vitd_nmol", covariates=covariates)
@@ -159,15 +174,22 @@ def two_sample(world, people, rng, population, exposure_sample, adjust_ancestry)
                             "beta_outcome": np.asarray(outcome["beta"]),
                             "se_outcome": np.asarray(outcome["se"])})
     study = Study("mr-two-sample", summary, _estimand(world, people, outcome_rows))
-    study.extra = {"n_exposure": len(exposure_rows), "n_outcome": len(outcome_rows)}
+    cases = int((people["diagnosis_age"].to_numpy()[outcome_rows]
+                 < people["age"].to_numpy()[outcome_rows]).sum())
+    study.extra = {"n_exposure": len(exposure_rows), "n_outcome": len(outcome_rows),
+                   "n_outcome_cases": cases}
     return study
 
 
 def inverse_variance_weighted(study):
     """IVW estimate over the four SNPs (fixed effect), log OR per 25 nmol/L."""
     d = study.data
-    return iv.ivw(d["beta_outcome"].to_numpy(), d["se_outcome"].to_numpy(),
-                   d["beta_exposure"].to_numpy(), per=SHIFT_NMOL)
+    fit = iv.ivw(d["beta_outcome"].to_numpy(), d["se_outcome"].to_numpy(),
+                 d["beta_exposure"].to_numpy(), per=SHIFT_NMOL)
+    if not fit.converged and study.extra.get("n_outcome_cases") == 0:
+        return replace(fit, reason=f"no MS cases in the outcome GWAS of "
+                       f"{study.extra['n_outcome']:,} adults: raise population")
+    return fit
 
 
 register_design(Design(
@@ -178,4 +200,7 @@ register_design(Design(
     {**MR_OPTIONS,
      "exposure_sample": Option(100_000, "adults in the exposure GWAS", 100, 10_000_000)},
     COLUMNS,
+    constraints=(below("exposure_sample", "population", "mr-two-sample",
+                       "the exposure GWAS would take every adult, leaving none for the outcome "
+                       "GWAS"),),
 ))

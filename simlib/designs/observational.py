@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import estimators as est
 from ..world import REGIONS
-from .base import Design, Estimand, Option, Study, register_design
+from .base import Design, DesignDataError, Estimand, Option, Study, register_design
 from .common import (
     BASE_COLUMNS,
     LEVEL_COLUMNS,
@@ -134,12 +134,23 @@ def hospital_case_control_sample(world, people, rng, population, case_years,
     bled) a uniform 0 to ``recruit_within_years`` after diagnosis: after onset, and for
     some already on supplements. Controls: adults without MS, frequency-matched on sex
     and 5-year age band, bled on the survey day.
+
+    No incident case, or no control in the cases' strata, raises
+    :class:`~simlib.designs.base.DesignDataError` (no option pair is impossible here).
     """
     age, dx = people["age"].to_numpy(), people["diagnosis_age"].to_numpy()
     alive = people["alive"].to_numpy()
     cases = np.flatnonzero(alive & (dx < age) & (dx >= age - case_years) & (dx >= ADULT_AGE))
+    if len(cases) == 0:
+        raise DesignDataError(f"no incident MS cases: nobody among the {len(people):,} "
+                              f"simulated was diagnosed as an adult in the {case_years:g} years "
+                              "before the survey; raise population or case_years")
     pool = np.flatnonzero(alive & (dx >= age) & (age >= ADULT_AGE))
     controls = _frequency_matched(rng, people, cases, pool, controls_per_case)
+    if len(controls) == 0:
+        raise DesignDataError(f"no controls could be matched to the {len(cases):,} cases: "
+                              "nobody without MS shares their sex and 5-year age band; raise "
+                              "population")
     recruited = dx[cases] + rng.uniform(0.0, recruit_within_years, len(cases))
     blood = blood_draw(people, cases, recruited, rng, people.attrs["scenario"])
     rows = np.concatenate([cases, controls])

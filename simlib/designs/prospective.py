@@ -10,6 +10,14 @@ not, as in real cohorts: that is where reverse causation enters.
 The estimand is the true log hazard ratio of MS onset per +25 nmol/L over the
 follow-up window, computed by intervention on the same people.
 
+Option constraints (refused before simulating, see ``Design.constraints``): ``age_low``
+must be below ``age_high`` (enrollment ages are ``[age_low, age_high)``); ``age_low``
+below 80, where the world's onset hazard bands end; ``age_low + follow_up_years`` at
+most 100, the oldest age in the simulated world; and, for the nested case-control,
+``lag_years`` below ``follow_up_years`` (otherwise every case is excluded). A sample
+with nobody eligible, no case or no matched control raises
+:class:`~simlib.designs.base.DesignDataError` naming what to raise or widen.
+
 References
 ----------
 Munger KL et al. Serum 25-hydroxyvitamin D levels and risk of multiple sclerosis.
@@ -24,7 +32,17 @@ import numpy as np
 import pandas as pd
 
 from .. import estimators as est
-from .base import Design, Estimand, Option, Study, regions_option, register_design
+from .base import (
+    Design,
+    DesignDataError,
+    Estimand,
+    Option,
+    Study,
+    below,
+    regions_option,
+    register_design,
+    within_ages,
+)
 from .common import (
     BASE_COLUMNS,
     LEVEL_COLUMNS,
@@ -41,8 +59,24 @@ COLUMNS = tuple(dict.fromkeys(BASE_COLUMNS + LEVEL_COLUMNS + ("birth_year_fracti
 def _enrolled(people, age_low, age_high):
     """Alive, undiagnosed people whose age on the survey day is in [age_low, age_high)."""
     age = people["age"].to_numpy()
-    return np.flatnonzero(people["alive"].to_numpy() & (age >= age_low) & (age < age_high)
+    rows = np.flatnonzero(people["alive"].to_numpy() & (age >= age_low) & (age < age_high)
                           & (people["diagnosis_age"].to_numpy() >= age))
+    if len(rows) == 0:
+        raise DesignDataError(f"no eligible people aged {age_low:g}-{age_high:g} (alive, "
+                              f"without diagnosed MS) among the {len(people):,} simulated: "
+                              "raise population or widen age_low-age_high")
+    return rows
+
+
+def _constraints(design, lag=False):
+    """Enrollment ages in order, follow-up within the world's ages (and the lag in it)."""
+    ages = (below("age_low", "age_high", design, "enrollment ages are [age_low, age_high)"),
+            within_ages(design))
+    if not lag:
+        return ages
+    return (*ages, below("lag_years", "follow_up_years", design,
+                         "cases diagnosed within lag_years of the draw are excluded, so no "
+                         "case would be left"))
 
 
 def _follow_up(people, rows, years):
@@ -62,7 +96,12 @@ def _estimand(world, people, rows, years) -> Estimand:
 # ----------------------------------------------------------------------- cohort
 def cohort_sample(world, people, rng, population, age_low, age_high, follow_up_years,
                   participants):
-    """A prospective cohort: baseline blood draw, person-time to diagnosis, death or end."""
+    """A prospective cohort: baseline blood draw, person-time to diagnosis, death or end.
+
+    Constraints: ``age_low < age_high``, ``age_low < 80`` and ``age_low +
+    follow_up_years <= 100`` (see the module docstring); nobody eligible raises
+    :class:`~simlib.designs.base.DesignDataError`.
+    """
     rows = sample_rows(rng, _enrolled(people, age_low, age_high), participants)
     entry, exit_age, event = _follow_up(people, rows, follow_up_years)
     data = pd.DataFrame({
@@ -104,6 +143,7 @@ register_design(Design(
      "participants": Option(1_000_000, "people enrolled (at most the eligible)", 100,
                             50_000_000)},
     COLUMNS,
+    constraints=_constraints("cohort"),
 ))
 
 
@@ -118,11 +158,24 @@ def nested_case_control_sample(world, people, rng, population, age_low, age_high
     age (same year of age) and draw month. ``samples`` > 1 averages up to that many yearly
     draws (enrollment, +1 year, ...) taken before the case's diagnosis, the same cut-off
     for its controls, as studies with repeated pre-diagnostic samples do (Munger 2006).
+
+    Constraints: ``age_low < age_high``, ``age_low < 80``, ``age_low + follow_up_years
+    <= 100`` and ``lag_years < follow_up_years``. Nobody eligible, no case or no matched
+    control raises :class:`~simlib.designs.base.DesignDataError`.
     """
     enrolled = _enrolled(people, age_low, age_high)
     entry, exit_age, event = _follow_up(people, enrolled, follow_up_years)
     is_case = event & (exit_age - entry >= lag_years)
+    if not is_case.any():
+        lag = f", more than {lag_years:g} years after the draw," if lag_years > 0 else ""
+        raise DesignDataError(f"no MS cases diagnosed{lag} during the {follow_up_years:g}-year "
+                              f"follow-up of the {len(enrolled):,} enrolled: raise population "
+                              "or follow_up_years")
     sets = _risk_set_sample(rng, people, enrolled, entry, exit_age, is_case, controls_per_case)
+    if sets["case"].all():
+        raise DesignDataError(f"no controls could be matched to the {int(is_case.sum()):,} "
+                              "cases: nobody at risk shared a case's sex, year of age at "
+                              "enrollment and draw month; raise population")
     rows = enrolled[sets["position"]]
     vitd = _stored_serum(people, rows, entry[sets["position"]], samples, rng,
                          sets["index_years"])
@@ -193,4 +246,5 @@ register_design(Design(
                          0.0, 30.0),
      "samples": Option(1, "yearly samples averaged per person", 1, 5)},
     COLUMNS,
+    constraints=_constraints("nested-case-control", lag=True),
 ))

@@ -7,6 +7,12 @@ Season therefore links low 25(OH)D to relapses in every world, causal or not; so
 disease activity, which raises the relapse rate and, through disability, lowers the
 time spent outdoors.
 
+Option constraint (refused before simulating): in the relapse cohort ``interval_years``
+must not exceed ``follow_up_years`` (the follow-up holds ``round(follow_up_years /
+interval_years)`` intervals, one blood draw each). A population with nobody eligible
+(no diagnosed MS alive on the survey day) raises
+:class:`~simlib.designs.base.DesignDataError`.
+
 References
 ----------
 Simpson S et al. Higher 25-hydroxyvitamin D is associated with lower relapse risk in
@@ -17,13 +23,23 @@ dependent. Ann Neurol 2014;76:880-90.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from .. import estimators as est
 from .. import history
-from .base import Design, Estimand, Option, Study, register_design
-from .common import BASE_COLUMNS, LEVEL_COLUMNS, SHIFT_NMOL, blood_draw, sample_rows
+from .base import Design, DesignDataError, Estimand, Option, Study, below, register_design
+from .common import (
+    BASE_COLUMNS,
+    LEVEL_COLUMNS,
+    SHIFT_NMOL,
+    blood_draw,
+    log_ratio,
+    relapse_reason,
+    sample_rows,
+)
 
 COLUMNS = tuple(dict.fromkeys(BASE_COLUMNS + LEVEL_COLUMNS + (
     "vitd_after_onset_nmol", "vitd_on_supplement_nmol", "birth_year_fraction", "southern",
@@ -32,9 +48,21 @@ RELAPSE_SCALE = "log relapse RR per 25 nmol/L"
 
 
 def _with_ms(people):
+    """People with MS diagnosed before the survey day and alive on it (none: an error)."""
     age = people["age"].to_numpy()
-    return np.flatnonzero(people["alive"].to_numpy()
+    rows = np.flatnonzero(people["alive"].to_numpy()
                           & (people["diagnosis_age"].to_numpy() < age))
+    if len(rows) == 0:
+        raise DesignDataError(f"no people with diagnosed MS alive on the survey day among the "
+                              f"{len(people):,} simulated: raise population")
+    return rows
+
+
+def _named(fit, data, column, what):
+    """``fit`` with a reason in the study's terms when ``column`` does not vary in ``data``."""
+    if fit.converged or data[column].nunique() > 1:
+        return fit
+    return replace(fit, reason=what)
 
 
 def _expected(people, rows, start, end, shift=0.0, supplement_start=None):
@@ -58,6 +86,9 @@ def relapse_cohort_sample(world, people, rng, population, participants, follow_u
 
     A draw taken in the interval after a relapse is lower by
     ``reverse_causation.relapse_vitd_drop_nmol`` (reverse causation).
+
+    Constraint: ``interval_years <= follow_up_years`` (at least one interval). Nobody
+    with diagnosed MS raises :class:`~simlib.designs.base.DesignDataError`.
     """
     rows = sample_rows(rng, _with_ms(people), participants)
     entry = people["age"].to_numpy()[rows]
@@ -82,7 +113,7 @@ def relapse_cohort_sample(world, people, rng, population, participants, follow_u
     data = pd.concat(pieces, ignore_index=True)
     shifted = _expected(people, rows, entry, entry + follow_up_years, shift=SHIFT_NMOL)
     natural = _expected(people, rows, entry, entry + follow_up_years)
-    value = float(np.log(shifted.sum() / natural.sum()))
+    value = log_ratio(shifted.sum(), natural.sum())
     return Study("relapse-cohort", data,
                  Estimand("log relapse rate ratio per +25 nmol/L", value, RELAPSE_SCALE))
 
@@ -92,19 +123,21 @@ def relapse_poisson(study):
 
     Standard errors are cluster-robust by person (repeated measures).
     """
-    return est.poisson_rate(study.data, "relapses", "years", "vitd_nmol", cluster="person")
+    return relapse_reason(est.poisson_rate(study.data, "relapses", "years", "vitd_nmol",
+                                           cluster="person"))
 
 
 def relapse_poisson_naive(study):
     """As ``poisson`` with model-based SEs that ignore repeated measures (too small)."""
-    return est.poisson_rate(study.data, "relapses", "years", "vitd_nmol")
+    return relapse_reason(est.poisson_rate(study.data, "relapses", "years", "vitd_nmol"))
 
 
 def relapse_poisson_season(study):
     """As ``poisson``, adjusted for draw season (calendar half) and disease duration."""
     data = study.data.assign(winter_spring=study.data["draw_month"].isin([11, 0, 1, 2, 3, 4]))
-    return est.poisson_rate(data, "relapses", "years", "vitd_nmol", cluster="person",
-                            covariates=("winter_spring", "duration"))
+    return relapse_reason(est.poisson_rate(data, "relapses", "years", "vitd_nmol",
+                                           cluster="person",
+                                           covariates=("winter_spring", "duration")))
 
 
 register_design(Design(
@@ -122,12 +155,19 @@ register_design(Design(
                                 "is from a 2015 survey)", 0.0, 1.0,
                                 scenario_key="reverse_causation.supplement_share")},
     COLUMNS,
+    constraints=(below("interval_years", "follow_up_years", "relapse-cohort",
+                       "the follow-up would hold no interval (one blood draw at the start of "
+                       "each)", strict=False),),
 ))
 
 
 # ------------------------------------------------------------ supplement users
 def supplement_users_sample(world, people, rng, population, participants, follow_up_years):
-    """Users (started vitamin D after diagnosis, before the survey) vs non-users; relapses."""
+    """Users (started vitamin D after diagnosis, before the survey) vs non-users; relapses.
+
+    Nobody with diagnosed MS raises :class:`~simlib.designs.base.DesignDataError`; a
+    sample of only users (or only non-users) gives a non-converged estimate saying so.
+    """
     rows = sample_rows(rng, _with_ms(people), participants)
     entry = people["age"].to_numpy()[rows]
     start = people["post_dx_supplement_start_age"].to_numpy()[rows]
@@ -142,22 +182,28 @@ def supplement_users_sample(world, people, rng, population, participants, follow
                        supplement_start=people["ms_onset_age"].to_numpy()[rows])
     never = _expected(people, rows, entry, entry + follow_up_years,
                       supplement_start=np.full(len(rows), np.inf))
-    value = float(np.log(always.sum() / never.sum()))
+    value = log_ratio(always.sum(), never.sum())
     return Study("supplement-users", data,
                  Estimand("log relapse rate ratio, supplement use vs none", value,
                           "log RR (users vs non-users)"))
 
 
+NO_USER_CONTRAST = ("every patient is a supplement user, or none is: no comparison group; "
+                    "raise participants")
+
+
 def users_poisson(study):
     """Crude Poisson comparison of relapse rates, users vs non-users."""
-    return est.poisson_rate(study.data, "relapses", "person_years", "user", per=1.0,
-                            unit="users vs non-users")
+    fit = est.poisson_rate(study.data, "relapses", "person_years", "user", per=1.0,
+                           unit="users vs non-users")
+    return relapse_reason(_named(fit, study.data, "user", NO_USER_CONTRAST))
 
 
 def users_poisson_duration(study):
     """As ``poisson``, adjusted for disease duration (time since onset)."""
-    return est.poisson_rate(study.data, "relapses", "person_years", "user", per=1.0,
-                            unit="users vs non-users", covariates=("duration",))
+    fit = est.poisson_rate(study.data, "relapses", "person_years", "user", per=1.0,
+                           unit="users vs non-users", covariates=("duration",))
+    return relapse_reason(_named(fit, study.data, "user", NO_USER_CONTRAST))
 
 
 register_design(Design(
@@ -183,12 +229,20 @@ def supplement_starters_sample(world, people, rng, population, participants, win
     the mean (Martinez-Yelamos et al., Mult Scler 2006;12:826), plus the fall of the relapse
     rate with disease duration. Those without a relapse do not start and are the
     comparison group (``after-vs-non-starters``).
+
+    No eligible patient raises :class:`~simlib.designs.base.DesignDataError`; no starter
+    (or no non-starter) gives a non-converged estimate saying so.
     """
     candidates = _with_ms(people)
     candidates = candidates[people["post_dx_supplement_iu"].to_numpy()[candidates] > 0]
     entry = people["age"].to_numpy()[candidates]
     onset = people["ms_onset_age"].to_numpy()[candidates]
     candidates = candidates[entry - window_years > onset]  # a full window of MS before
+    if len(candidates) == 0:
+        raise DesignDataError(f"no patients who would take vitamin D and have had MS for the "
+                              f"{window_years:g} years before the survey among the "
+                              f"{len(people):,} simulated: raise population or lower "
+                              "window_years")
     rows = sample_rows(rng, candidates, participants)
     entry = people["age"].to_numpy()[rows]
     never = np.full(len(rows), np.inf)
@@ -218,15 +272,22 @@ def supplement_starters_sample(world, people, rng, population, participants, win
 def starters_before_after(study):
     """Relapse rate after vs before starting, among starters (cluster-robust Poisson)."""
     data = study.data[study.data["starter"] == 1]
-    return est.poisson_rate(data, "relapses", "years", "after", per=1.0,
-                            unit="after vs before starting", cluster="person")
+    fit = est.poisson_rate(data, "relapses", "years", "after", per=1.0,
+                           unit="after vs before starting", cluster="person")
+    if data.empty:
+        return replace(fit, reason="no starters: no patient had a relapse in the window "
+                       "before the survey; raise participants or window_years")
+    return relapse_reason(fit)
 
 
 def starters_vs_non_starters(study):
     """Relapse rate in the window after: starters vs patients who did not start."""
     data = study.data[study.data["after"] == 1]
-    return est.poisson_rate(data, "relapses", "years", "starter", per=1.0,
-                            unit="starters vs non-starters")
+    fit = est.poisson_rate(data, "relapses", "years", "starter", per=1.0,
+                           unit="starters vs non-starters")
+    return relapse_reason(_named(fit, data, "starter", "every patient started vitamin D, or "
+                                 "none did: no comparison group; raise participants or "
+                                 "change window_years"))
 
 
 register_design(Design(

@@ -9,6 +9,13 @@ intention to treat (ITT), and so is the estimand: the log rate ratio between "ev
 assigned to the dose" and "everyone assigned to placebo" on the same participants, with
 the same adherence, computed by intervention.
 
+Option constraints (refused before simulating): for general trials ``age_low`` must be
+below ``age_high``, ``age_low`` below 80 (where the world's onset hazard bands end) and
+``age_low`` plus the follow-up (its preset if unset) at most 100, the oldest age in the
+simulated world; early-MS trials do not use the ages. Nobody eligible raises
+:class:`~simlib.designs.base.DesignDataError`; the ``cox-itt`` estimator needs onset
+times, so it refuses early-MS trials (which count relapses).
+
 References
 ----------
 Hahn J et al. Vitamin D and marine omega 3 fatty acid supplementation and incident
@@ -24,9 +31,27 @@ import pandas as pd
 
 from .. import estimators as est
 from .. import history
+from ..errors import ParameterError
 from ..world import oral_rise_nmol, vitd_log_hazard
-from .base import Design, Estimand, Option, Study, register_design
-from .common import BASE_COLUMNS, covariate_frame, sample_rows, window_rate
+from .base import (
+    Design,
+    DesignDataError,
+    Estimand,
+    Option,
+    Study,
+    below,
+    register_design,
+    within_ages,
+)
+from .common import (
+    BASE_COLUMNS,
+    covariate_frame,
+    log_difference,
+    log_ratio,
+    relapse_reason,
+    sample_rows,
+    window_rate,
+)
 
 PRESETS = {  # eligibility -> defaults for options left unset
     "general": {"participants": 20_000, "dose_iu": 2000.0, "follow_up_years": 5.0},
@@ -76,6 +101,10 @@ def _general(people, rng, participants, dose_iu, follow_up_years, adherence, age
     age = people["age"].to_numpy()
     eligible = np.flatnonzero(people["alive"].to_numpy() & (age >= age_low) & (age < age_high)
                               & (people["ms_onset_age"].to_numpy() >= age))
+    if len(eligible) == 0:
+        raise DesignDataError(f"no eligible people aged {age_low:g}-{age_high:g} (alive, "
+                              f"without MS onset) among the {len(people):,} simulated: raise "
+                              "population or widen age_low-age_high")
     rows = sample_rows(rng, eligible, int(participants))
     assigned, adheres = _randomize(rng, len(rows), adherence)
     entry, natural = age[rows], _column(people, "ms_onset_age", rows)
@@ -91,7 +120,10 @@ def _general(people, rng, participants, dose_iu, follow_up_years, adherence, age
                          **covariate_frame(people, rows)})
     treated = window_rate(onset_dose, lp_dose, entry, end, scenario.ms)
     placebo = window_rate(natural, lp, entry, end, scenario.ms)
-    value = np.log(treated[0] / treated[1]) - np.log(placebo[0] / placebo[1])
+    if treated[1] <= 0 or placebo[1] <= 0:
+        raise DesignDataError(f"no person-time at risk of MS onset among the {len(rows):,} "
+                              "randomized: raise population or participants")
+    value = log_difference(treated[0] / treated[1], placebo[0] / placebo[1])
     return Study("trial", data, Estimand(f"ITT log rate ratio of MS onset, {dose_iu:g} IU/day",
                                          float(value), "log RR (assigned vs placebo)"))
 
@@ -102,6 +134,10 @@ def _early_ms(people, rng, participants, dose_iu, follow_up_years, adherence, ag
     age, onset = people["age"].to_numpy(), people["ms_onset_age"].to_numpy()
     eligible = np.flatnonzero(people["alive"].to_numpy() & (onset <= age) & (onset > age - 2)
                               & (people["vitd_survey_nmol"].to_numpy() < 100))
+    if len(eligible) == 0:
+        raise DesignDataError(f"no one eligible for an early-MS trial (MS onset in the 2 years "
+                              f"before the survey, 25(OH)D below 100 nmol/L) among the "
+                              f"{len(people):,} simulated: raise population")
     rows = sample_rows(rng, eligible, int(participants))
     assigned, adheres = _randomize(rng, len(rows), adherence)
     entry = age[rows]
@@ -113,7 +149,7 @@ def _early_ms(people, rng, participants, dose_iu, follow_up_years, adherence, ag
     data = pd.DataFrame({"assigned": assigned.astype(int), "relapses": rng.poisson(mean),
                          "person_years": np.full(len(rows), follow_up_years), "age": entry,
                          **covariate_frame(people, rows)})
-    value = np.log(expected["dose"].sum() / expected["placebo"].sum())
+    value = log_ratio(expected["dose"].sum(), expected["placebo"].sum())
     return Study("trial", data, Estimand(f"ITT log rate ratio of relapses, {dose_iu:g} IU/day",
                                          float(value), "log RR (assigned vs placebo)"))
 
@@ -128,15 +164,24 @@ def _relapses_in(people, rows, start, years, level, scenario):
     return until_end - until_start
 
 
+def _general_trial(options) -> bool:
+    return options["eligibility"] == "general"
+
+
 def trial_poisson(study):
     """ITT: Poisson regression of events (onsets or relapses) on assignment."""
     events = "relapses" if "relapses" in study.data else "event"
-    return est.poisson_rate(study.data, events, "person_years", "assigned", per=1.0,
-                            unit="assigned vs placebo")
+    fit = est.poisson_rate(study.data, events, "person_years", "assigned", per=1.0,
+                           unit="assigned vs placebo")
+    return relapse_reason(fit) if events == "relapses" else fit
 
 
 def trial_cox(study):
     """ITT Cox regression on the age scale (general-population trials only)."""
+    if "event" not in study.data:
+        raise ParameterError("estimator cox-itt needs times to MS onset, which only "
+                             "--option eligibility=general trials record; early-ms trials "
+                             "count relapses: use poisson-itt")
     return est.cox(study.data, "exit_age", "event", "assigned", entry="entry_age", per=1.0,
                    unit="assigned vs placebo")
 
@@ -160,4 +205,10 @@ register_design(Design(
      "age_high": Option(45.0, "oldest age at entry, general trials (years)", 1.0, 100.0)},
     COLUMNS,
     population_default=lambda options: POPULATION[options["eligibility"]],
+    constraints=(
+        below("age_low", "age_high", "trial", "entry ages are [age_low, age_high)",
+              when=_general_trial),
+        within_ages("trial", when=_general_trial,
+                    years_default=lambda o: PRESETS[o["eligibility"]]["follow_up_years"]),
+    ),
 ))
