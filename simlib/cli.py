@@ -235,6 +235,8 @@ def _kept(args) -> str:
         again = " --resume" if args.command == "sweep" else ""
         return (f"finished replicates are kept in {out}; run the same command{again} "
                 "to continue")
+    if args.command == "study":
+        return "no replicate was kept: give --out DIR to keep them as they finish and resume"
     if args.command == "report":
         return f"pages already written are kept in {out}; no page is left half written"
     return "no output file was left half written"

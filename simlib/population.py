@@ -127,7 +127,8 @@ def format_summary(summary: dict) -> str:
         f"{summary['n_alive']:,} alive at the survey",
         f"MS incidence (diagnoses, last {summary['incidence_window_years']:g} years): "
         f"{_show(summary['incidence_per_100k'], 2, 'nobody alive')} per 100,000 "
-        f"person-years ({summary['incident_cases']:,} cases); women "
+        f"person-years ({summary['incident_cases']:,} "
+        f"{'case' if summary['incident_cases'] == 1 else 'cases'}); women "
         f"{_show(by_sex['female'], 2, 'no women')}, men {_show(by_sex['male'], 2, 'no men')}"
         f", F:M {female_male}",
         f"  by latitude (degrees): {bands('incidence_by_latitude')}",

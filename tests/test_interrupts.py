@@ -99,3 +99,20 @@ def test_atomic_files_have_ordinary_permissions_and_vanish_on_error(tmp_path):
         part.write_text("half")
         raise KeyboardInterrupt
     assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]
+
+
+def test_a_full_disk_is_one_line_exit_2_and_leaves_no_file(tmp_path, monkeypatch, capsys):
+    import errno
+
+    import simlib.population
+    from simlib.cli import main
+
+    def full(self, people):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+
+    monkeypatch.setattr(simlib.population._PeopleWriter, "write", full)
+    code = main(["population", "null", "--n", "100", "--seed", "1",
+                 "--out", str(tmp_path / "people.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "no space left on device" in err
+    assert list(tmp_path.iterdir()) == []
