@@ -101,7 +101,6 @@ def _whole(name, low=1):
     return parse
 
 
-_positive_int = _whole
 _seed = _whole("seed", 0)
 
 
@@ -297,7 +296,7 @@ def _report(args) -> int:
 
     limits.check_bound("--n", args.n, limits.MAX_PEOPLE // 10, limits.HARD_MAX_PEOPLE,
                        args.allow_large, "people per scenario",
-                       "about 3 minutes per million over the 4 scenarios")
+                       "about 16 s per million people over the 4 scenarios")
     names = None if args.notebooks is None else [n.strip() for n in args.notebooks.split(",")]
     select(names)  # bad names fail before anything runs
     check_output_folder(args.out)

@@ -23,6 +23,11 @@ from .errors import ParameterError
 
 RECORD = ("mean_estimate", "bias", "empirical_se", "model_se", "rmse", "coverage", "power")
 
+
+def usable(table: pd.DataFrame) -> pd.Series:
+    """Replicates that count: the fit converged and nothing raised (the others failed)."""
+    return table["converged"].astype(bool) & (table["error"].fillna("") == "")
+
 def diagnose(table: pd.DataFrame, by: list[str] | None = None,
              alpha: float = 0.05) -> pd.DataFrame:
     """Performance measures of an estimator and their Monte Carlo standard errors.
@@ -78,7 +83,7 @@ def diagnose(table: pd.DataFrame, by: list[str] | None = None,
 
 def _measures(group: pd.DataFrame, alpha: float) -> dict:
     """Measures of one group and their MCSEs (NaN where undefined, e.g. n_used < 2)."""
-    used = group[group["converged"].astype(bool) & (group["error"].fillna("") == "")]
+    used = group[usable(group)]
     n = len(used)
     truth, estimate, se, low, high, p_value = (used[c].to_numpy(float) for c in (
         "estimand_value", "estimate", "se", "ci_low", "ci_high", "p_value"))

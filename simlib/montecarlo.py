@@ -31,6 +31,7 @@ import os
 import signal
 import sys
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .designs.base import Design, get_design, run_study
-from .diagnosis import diagnose, diagnosis_record  # noqa: F401  (public API)
+from .diagnosis import diagnose, diagnosis_record, usable  # noqa: F401  (public API)
 from .errors import ParameterError, SimlibError
 from .limits import HARD_MAX_REPS
 from .scenario import Scenario
@@ -346,17 +347,17 @@ def failure_counts(table: pd.DataFrame) -> dict[str, int]:
     >>> failure_counts(table)  # doctest: +SKIP
     {'no MS cases in this sample: raise n or follow-up': 3}
     """
-    failed = table[~table["converged"].astype(bool) | (table["error"].fillna("") != "")]
+    failed = table[~usable(table)]
     reasons = [error or reason or "failed without a reason"
                for error, reason in zip(failed["error"].fillna(""), failed["reason"].fillna(""),
                                         strict=True)]
-    return dict(pd.Series(reasons, dtype=object).value_counts().items()) if reasons else {}
+    return dict(Counter(reasons).most_common())
 
 
 def warning_counts(table: pd.DataFrame) -> dict[str, int]:
     """Replicates counted by each warning they raised (captured, not printed)."""
     texts = [w for cell in table["warning"].fillna("") for w in cell.split("; ") if w]
-    return dict(pd.Series(texts, dtype=object).value_counts().items()) if texts else {}
+    return dict(Counter(texts).most_common())
 
 
 def describe_failures(table: pd.DataFrame) -> str:

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from . import limits
 from .designs import design_names, get_design
-from .diagnosis import diagnose, diagnosis_record
+from .diagnosis import diagnose, diagnosis_record, usable
 from .errors import ParameterError, StudyFailedError
 from .files import atomic_write, check_output_folder, write_text
 from .montecarlo import (
+    canonical_value,
     describe_failures,
     failure_counts,
     replicate,
@@ -51,8 +52,6 @@ def parse_grid(assignments) -> dict:
     Each key may appear once and each of its values once (``1`` and ``1.0`` are the
     same value): a repeated point would be run twice and counted twice.
     """
-    from .montecarlo import canonical_value
-
     grid = {}
     for text in assignments:
         if "=" not in text or not text.split("=", 1)[1].strip():
@@ -62,12 +61,12 @@ def parse_grid(assignments) -> dict:
             raise ParameterError(f"--grid key {key!r} is given twice: give each key once, "
                                  f"with all its values (e.g. {key}=1,2,3)")
         parsed = [parse_value(v) for v in values.split(",")]
-        seen = {}
+        seen = set()
         for value in parsed:
             if canonical_value(value) in seen:
                 raise ParameterError(f"--grid {key}: value {value!r} is given twice: give "
                                      "each value once")
-            seen[canonical_value(value)] = value
+            seen.add(canonical_value(value))
         grid[key] = parsed
     return grid
 
@@ -140,8 +139,7 @@ def run_study_command(args) -> int:
 
 
 def _fail_if_all_failed(table) -> None:
-    counts = failure_counts(table)
-    if sum(counts.values()) == len(table):
+    if not usable(table).any():
         raise StudyFailedError(describe_failures(table))
 
 
@@ -190,11 +188,7 @@ def _study_figure(table, path: Path) -> None:
     from . import plots
 
     with atomic_write(path) as temporary:
-        plots.save(plots.sampling_distribution(table.loc[_used(table)]), temporary)
-
-
-def _used(table):
-    return table["converged"].astype(bool) & (table["error"].fillna("") == "")
+        plots.save(plots.sampling_distribution(table.loc[usable(table)]), temporary)
 
 
 def run_sweep_command(args) -> int:
@@ -227,7 +221,7 @@ def run_sweep_command(args) -> int:
     from . import plots
 
     with atomic_write(args.out / "sweep.png") as temporary:
-        plots.save(plots.sweep_plot(table.loc[_used(table)], list(grid)), temporary)
+        plots.save(plots.sweep_plot(table.loc[usable(table)], list(grid)), temporary)
     shown = summary[[*grid, "estimand_value", "mean_estimate", "bias", "coverage", "power",
                      "n_failed"]]
     print(shown.to_string(index=False, na_rep="n/a"))
