@@ -94,8 +94,7 @@ def _control_weights(people, cases, controls):
     strata = _stratum(people)
     wanted = pd.Series(strata[cases]).value_counts(normalize=True)
     have = pd.Series(strata[controls]).value_counts(normalize=True)
-    ratio = (wanted / have).reindex(strata[controls]).fillna(0.0).to_numpy()
-    return ratio
+    return (wanted / have).reindex(strata[controls]).fillna(0.0).to_numpy()
 
 
 def _weighted_median(values, weights):
@@ -281,7 +280,6 @@ def disability_correlation(people, scenario, rng):
                              _column(people, "edss")[cases])[0, 1])
 
 
-NO_CALENDAR = "the world has no calendar year: every era is the same"
 CHECKS = (
     Check("val_cases_controls_wmd", 2005, "ci", cases_minus_controls_pooled,
           "prevalent diagnosed adults minus controls matched on sex and 10-year age, "
