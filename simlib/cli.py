@@ -16,6 +16,9 @@ Commands
     each), one HTML page per notebook and ``DIR/calibration.html`` (``make report``).
 ``student-copy OUTDIR``
     Write the notebooks as ``.ipynb`` without the cells tagged ``solution``.
+``validate SCENARIO [--n N] [--seed S] [--set k=v ...] [--format text|json]``
+    The published figures the world was not fitted to (``simlib.validate``), simulated
+    and compared: hit or miss, and the hit rate.
 ``designs``
     The study designs, their options and estimators.
 ``study SCENARIO --design NAME [--option k=v ...] [--estimator E] --reps R --seed S
@@ -78,6 +81,8 @@ EXAMPLES = {
     "report": "examples:\n  python -m simlib report                  # every notebook\n"
               "  python -m simlib report --notebooks 01,02 --quick --out build/try",
     "student-copy": "example:\n  python -m simlib student-copy build/student",
+    "validate": "examples:\n  python -m simlib validate null\n"
+                "  python -m simlib validate causal --n 1000000 --format json",
 }
 
 
@@ -139,7 +144,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_population(commands)
     _add_study_commands(commands)
     _add_report(commands)
+    _add_validate(commands)
     return parser
+
+
+def _add_validate(commands) -> None:
+    check = _command(commands, "validate", "figures the world was not fitted to",
+                     "Simulate the published figures kept back from calibration (use = "
+                     "validation in data/published) and compare each with its published "
+                     "value: one population per survey year, about 2 s per million people "
+                     "each.")
+    check.add_argument("scenario", help=SCENARIO_HELP)
+    check.add_argument("--n", type=_whole("n", 10_000), default=3_000_000,
+                       help="people per survey year (default 3,000,000)")
+    check.add_argument("--seed", type=_seed, default=2027, help="seed (default 2027)")
+    _add_set(check)
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text (default) or json")
+    _add_large(check)
 
 
 def _add_population(commands) -> None:
@@ -385,6 +407,19 @@ def _sweep(args) -> int:
     return run_sweep_command(args)
 
 
-_COMMANDS = {"scenarios": _scenarios, "show": _show, "population": _population,
+def _validate(args) -> int:
+    from .validate import format_table, validation_table
+
+    limits.check_bound("--n", args.n, limits.MAX_PEOPLE // 10, limits.HARD_MAX_PEOPLE,
+                       args.allow_large, "people per survey year",
+                       "about 2 s per million for each of 8 survey years")
+    scenario = load_scenario(args.scenario).with_overrides(args.set)
+    table = validation_table(scenario, n=args.n, seed=args.seed)
+    print(json.dumps(table, indent=2) if args.format == "json" else format_table(table))
+    return 0
+
+
+_COMMANDS = {"validate": _validate, "scenarios": _scenarios, "show": _show,
+             "population": _population,
              "report": _report, "student-copy": _student_copy, "designs": _designs,
              "study": _study, "sweep": _sweep}

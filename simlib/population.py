@@ -208,6 +208,7 @@ def write_report(out: Path, n: int = 2_000_000, seed: int = 1) -> Path:
         table = calibration_table(figures_from_tally(people))
         write_text(out / f"{name}-calibration.csv", table.to_csv())
         sections.append(_html_section(scenario, summary, table))
+    sections.append(_validation_section(out, n, seed))
     page = out / "calibration.html"
     write_text(page, _HTML.format(body="\n".join(sections), n=f"{n:,}", seed=seed))
     return page
@@ -219,6 +220,41 @@ def _html_section(scenario: Scenario, summary: dict, table: pd.DataFrame) -> str
     return (f"<h2>{html.escape(scenario.name)}</h2><p>{html.escape(scenario.description)}</p>"
             f"<pre>{text}</pre><h3>Calibration against published figures</h3>"
             f"{shown.to_html(classes='calibration')}")
+
+
+VALIDATED_SCENARIOS = ("null", "causal")
+
+
+def _validation_section(out: Path, n: int, seed: int) -> str:
+    """The validation figures (:mod:`simlib.validate`) of null and causal, side by side."""
+    from .validate import validation_table
+
+    tables = {}
+    for name in VALIDATED_SCENARIOS:
+        tables[name] = validation_table(load_scenario(name), n=n, seed=seed)
+        write_text(out / f"{name}-validation.json", json.dumps(tables[name], indent=2))
+    first = tables[VALIDATED_SCENARIOS[0]]["figures"]
+    rows = pd.DataFrame({
+        "figure": [f["quantity"] for f in first], "year": [f["year"] for f in first],
+        "published": [f["published"] for f in first],
+        "95% CI": ["" if f["ci_low"] is None else f"{f['ci_low']:g} to {f['ci_high']:g}"
+                   for f in first],
+        "rule": [f["rule"] for f in first],
+        **{f"{name} (hit?)": [_verdict(f) for f in tables[name]["figures"]]
+           for name in VALIDATED_SCENARIOS},
+        "source": [f["citation"] for f in first]})
+    rates = ", ".join(f"{name} {t['hits']} of {t['total']}" for name, t in tables.items())
+    return ("<h2>Figures the world was not fitted to</h2><p>Published figures kept back from "
+            "calibration (use = validation in data/published), each computed by "
+            f"simlib/validate.py in its survey year. Hits: {html.escape(rates)}. A miss is a "
+            "missing or wrong mechanism, reported as it is.</p>"
+            f"{rows.to_html(index=False, classes='validation')}")
+
+
+def _verdict(figure: dict) -> str:
+    if figure["simulated"] is None:
+        return f"n/a: {figure['missing']}"
+    return f"{figure['simulated']:.3g} ({'hit' if figure['hit'] else 'miss'})"
 
 
 _HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">

@@ -33,6 +33,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from .era import CalendarParams
 from .errors import (
     ParameterError,
     ScenarioFileError,
@@ -74,7 +75,7 @@ SECTIONS = {
     cls.section_name: cls
     for cls in (PopulationParams, AncestryParams, GeneticsParams, BehaviourParams,
                 InfectionParams, SunParams, VitaminDParams, MSParams, ReverseCausationParams,
-                RelapseParams, MeasurementParams)
+                RelapseParams, MeasurementParams, CalendarParams)
 }
 
 
@@ -95,6 +96,7 @@ class Scenario:
     reverse_causation: ReverseCausationParams = field(default_factory=ReverseCausationParams)
     relapse: RelapseParams = field(default_factory=RelapseParams)
     measurement: MeasurementParams = field(default_factory=MeasurementParams)
+    calendar: CalendarParams = field(default_factory=CalendarParams)
 
     def __deepcopy__(self, memo):
         """A scenario is immutable (frozen records of numbers, strings and tuples), so a

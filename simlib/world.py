@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from . import history, measure
+from . import era, history, measure
 from .scenario import Scenario
 from .scm import Model, Node
 
@@ -162,14 +162,21 @@ def diet_vitd_iu(rng, n, region_id, behaviour):
     return median * np.exp(behaviour.diet_log_sd * rng.standard_normal(n))
 
 
-def supplement_iu(rng, n, health_consciousness, region_id, behaviour):
-    """Vitamin D supplement dose (IU/day) before any MS; 0 for non-users."""
+def supplement_iu(rng, n, health_consciousness, region_id, supplement_adoption_year, behaviour,
+                  calendar):
+    """Vitamin D supplement dose (IU/day) in the survey year, before any MS; 0 for non-users.
+
+    Users before their adoption year take at most ``calendar.pre_era_dose_iu``
+    (multivitamins; see :mod:`simlib.era`).
+    """
     log_odds = logit(behaviour.supplement_share) + behaviour.supplement_health_log_or \
         * health_consciousness + np.log(_region_column("supplement_odds_ratio", region_id))
     user = rng.random(n) < expit(log_odds)
     cumulative = np.cumsum(behaviour.supplement_dose_shares)
     choice = np.minimum(np.searchsorted(cumulative, rng.random(n)), len(cumulative) - 1)
-    return np.where(user, np.asarray(behaviour.supplement_doses_iu)[choice], 0.0)
+    dose = np.asarray(behaviour.supplement_doses_iu)[choice]
+    dose = era.dose_in_survey_year(dose, supplement_adoption_year, calendar)
+    return np.where(user, dose, 0.0)
 
 
 def ebv_infected(rng, n, infection):
@@ -249,8 +256,11 @@ def seasonal_amplitude_nmol(sun_vitd_nmol, latitude_deg, sun):
 # -------------------------------------------------------------------- MS hazard
 def ms_log_hazard_ratio(female, hla_drb1_1501, ebv_infected, infectious_mononucleosis, obese,
                         smoker, uvb_dose, latitude_deg, vitd_mean_nmol, vitd_raising_alleles,
-                        ms, genetics):
-    """Log hazard ratio of MS onset relative to the reference person of ``ms.baseline``."""
+                        birth_year, ms, genetics, calendar):
+    """Log hazard ratio of MS onset relative to the reference person of ``ms.baseline``.
+
+    Women's hazard ratio drifts with birth year (:func:`simlib.era.female_log_hr_trend`).
+    """
     lp = (np.log(ms.hr_female) * female + np.log(ms.hr_hla) * hla_drb1_1501
           + np.log(ms.hr_ebv) * (ebv_infected.astype(float) - 1.0)
           + np.log(ms.hr_im) * infectious_mononucleosis + np.log(ms.hr_obesity) * obese
@@ -261,7 +271,8 @@ def ms_log_hazard_ratio(female, hla_drb1_1501, ebv_infected, infectious_mononucl
              - history.REFERENCE_LATITUDE) / 10.0)
     alleles = vitd_raising_alleles - 2 * sum(genetics.allele_freq)
     return lp + vitd_log_hazard(vitd_mean_nmol, ms) \
-        + np.log(genetics.pleiotropy_hr_per_allele) * alleles
+        + np.log(genetics.pleiotropy_hr_per_allele) * alleles \
+        + era.female_log_hr_trend(female, birth_year, calendar)
 
 
 def vitd_log_hazard(vitd_nmol, ms):
@@ -291,12 +302,18 @@ def post_dx_supplement_iu(rng, n, health_consciousness, reverse_causation):
     return np.where(starts, doses[rng.integers(0, len(doses), n)], 0.0)
 
 
-def post_dx_supplement_start_age(rng, n, diagnosis_age, post_dx_supplement_iu,
-                                 reverse_causation):
-    """Age at starting supplements after diagnosis; ``inf`` if never."""
+def post_dx_supplement_start_age(rng, n, diagnosis_age, post_dx_supplement_iu, birth_year,
+                                 supplement_adoption_year, reverse_causation, calendar):
+    """Age at starting supplements after diagnosis; ``inf`` if never.
+
+    Not before the person's adoption year (:mod:`simlib.era`): a patient diagnosed in
+    1995 starts when the vitamin D era reaches them, not in 1996.
+    """
     delay = rng.exponential(reverse_causation.uptake_mean_years, n) \
         if reverse_causation.uptake_mean_years > 0 else np.zeros(n)
-    return np.where(post_dx_supplement_iu > 0, diagnosis_age + delay, np.inf)
+    era_start = supplement_adoption_year + calendar.patient_era_lag_years - birth_year
+    start = np.maximum(diagnosis_age + delay, era_start)
+    return np.where(post_dx_supplement_iu > 0, start, np.inf)
 
 
 def post_dx_rise_nmol(diet_vitd_iu, supplement_iu, post_dx_supplement_iu, vitd_person_factor,
@@ -374,7 +391,10 @@ def _equations(s: Scenario):
         p("outdoor_propensity", standard_normal_trait, doc="latent liking for the outdoors (SD)"),
         p("adolescent_bmi", adolescent_bmi), p("obese", obese), p("smoker", smoker),
         p("ebv_infected", ebv_infected), p("infectious_mononucleosis", infectious_mononucleosis),
-        p("diet_vitd_iu", diet_vitd_iu), p("supplement_iu", supplement_iu),
+        p("diet_vitd_iu", diet_vitd_iu),
+        p("supplement_adoption_year", era.adoption_year,
+          doc="calendar year the person would start high-dose vitamin D"),
+        p("supplement_iu", supplement_iu),
         p("outdoor_hours", outdoor_hours), p("uvb_dose", uvb_dose),
         p("vitd_person_factor", vitd_person_factor), p("sun_vitd_nmol", sun_vitd_nmol),
         p("oral_vitd_nmol", oral_vitd_nmol), p("vitd_mean_nmol", vitd_mean_nmol),
@@ -389,6 +409,7 @@ def _history_equations(s: Scenario):
     return [
         p("age", lambda rng, n: history.stationary_age(rng, n, pop), doc="age at the survey"),
         p("birth_year_fraction", lambda rng, n: rng.random(n), doc="birthday as a year fraction"),
+        p("birth_year", era.birth_year, doc="calendar year of birth"),
         p("ms_log_hazard_ratio", ms_log_hazard_ratio),
         p("ms_onset_age", lambda rng, ms_log_hazard_ratio:
           history.onset_age(rng, ms_log_hazard_ratio, ms), doc="age at MS onset (inf: never)"),

@@ -252,13 +252,43 @@ def regions_option(default=None) -> Option:
                   choices=REGION_CHOICES, scenario_key="population.regions")
 
 
+#: Default calendar year of each design: the era of the studies it stands for (the
+#: survey day, or the baseline of a prospective design). A design not listed here
+#: uses the scenario's ``calendar.survey_year`` (2010).
+DESIGN_YEARS = {
+    "ecological": 2005,  # prevalence surveys pooled by Simpson 2011/2019: mostly 1990s-2010s
+    "cross-sectional": 2005,  # the prevalent-case surveys of the 1990s-2000s (Duan 2014)
+    "hospital-case-control": 2000,  # hospital series of the 1990s-2000s (Duan 2014)
+    "cohort": 1990,  # Nurses' Health Studies: baselines 1980 and 1989 (Munger 2004)
+    "nested-case-control": 1995,  # DoD serum 1992-2004 (Munger 2006); Finnish maternity
+    #                               cohort 1983-2009 (Munger 2017)
+    "relapse-cohort": 2003,  # Tasmanian cohort 2002-2005 (Simpson 2010)
+    "supplement-users": 2012,  # HOLISM online survey 2012 (Jelinek 2015)
+    "supplement-starters": 2012,
+    "trial": 2014,  # VITAL 2011-2017, D-Lay MS 2013-2020
+    "mr-one-sample": 2008,  # UK Biobank baseline 2006-2010
+    "mr-two-sample": 2008,
+}
+
+
+def year_option(default=None) -> Option:
+    """The ``year`` option every design has: the calendar year of its survey or baseline."""
+    return Option(default, "calendar year of the survey day or baseline (sets "
+                  "calendar.survey_year; see simlib.era and DESIGN_YEARS)", 1950, 2030,
+                  scenario_key="calendar.survey_year", kind=int)
+
+
 def register_design(design: Design) -> Design:
     """Add a design to the registry (teachers can add their own).
 
-    Every design gets the ``regions`` option unless it declares its own.
+    Every design gets the ``regions`` and ``year`` options unless it declares its own;
+    the ``year`` default comes from :data:`DESIGN_YEARS`.
     """
     if "regions" not in design.options:
         design = replace(design, options={**design.options, "regions": regions_option()})
+    if "year" not in design.options:
+        year = year_option(DESIGN_YEARS.get(design.name))
+        design = replace(design, options={**design.options, "year": year})
     DESIGNS[design.name] = design
     return design
 

@@ -151,7 +151,8 @@ def hospital_case_control_sample(world, people, rng, population, case_years,
         raise DesignDataError(f"no controls could be matched to the {len(cases):,} cases: "
                               "nobody without MS shares their sex and 5-year age band; raise "
                               "population")
-    recruited = dx[cases] + rng.uniform(0.0, recruit_within_years, len(cases))
+    recruited = np.minimum(dx[cases] + rng.uniform(0.0, recruit_within_years, len(cases)),
+                           age[cases])  # bled by the survey day at the latest
     blood = blood_draw(people, cases, recruited, rng, people.attrs["scenario"])
     rows = np.concatenate([cases, controls])
     data = pd.DataFrame({
