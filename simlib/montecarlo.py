@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .designs.base import Design, get_design, run_study
+from .designs.base import Design, check_not_shadowed, get_design, run_study
 from .diagnosis import diagnose, diagnosis_record, usable  # noqa: F401  (public API)
 from .errors import ParameterError, SimlibError
 from .limits import HARD_MAX_REPS
@@ -248,7 +248,9 @@ def _apply(scenario, design, options, values):
     options = {**options, **chosen}
     design.resolve_options(options)
     changes = {k: v for k, v in values.items() if not k.startswith(prefix)}
-    return (scenario.with_values(changes) if changes else scenario), options
+    scenario = scenario.with_values(changes) if changes else scenario
+    check_not_shadowed(design, scenario, options, keys=changes)
+    return scenario, options
 
 
 def _fingerprint(scenario, design, options, estimator, world=None, grid=None) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import limits
 from .designs import design_names, get_design
+from .designs.base import check_not_shadowed
 from .diagnosis import diagnose, diagnosis_record, usable
 from .errors import ParameterError, StudyFailedError
 from .files import atomic_write, check_output_folder, write_text
@@ -24,7 +25,7 @@ from .montecarlo import (
     sweep,
     warning_counts,
 )
-from .scenario import load_scenario
+from .scenario import load_scenario, parse_assignment
 
 
 def parse_value(text: str):
@@ -92,6 +93,8 @@ def _inputs(args):
     design = get_design(args.design)
     options = parse_options(args.option)
     design.resolve_options(options)
+    check_not_shadowed(design, scenario, options,
+                       keys={parse_assignment(text)[0] for text in args.set})
     design.estimator(args.estimator)
     if args.workers > limits.max_workers():
         raise ParameterError(f"--workers {args.workers} is not allowed: use 1 to "

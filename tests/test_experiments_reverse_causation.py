@@ -47,7 +47,8 @@ def test_survey_is_the_study_run_study_gives(worlds):
     study = rc.run_design(worlds["null"], "cross-sectional", seed=2,
                           options={"survey_size": 20_000})
     reference = run_study(load_scenario("null"), "cross-sectional", seed=2,
-                          options={"population": 400_000, "survey_size": 20_000})
+                          options={"population": 400_000, "survey_size": 20_000,
+                                    "year": 2010})  # the experiment's population year
     pd.testing.assert_frame_equal(study.data, reference.data)
 
 

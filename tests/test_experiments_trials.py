@@ -26,7 +26,7 @@ def people():
 def test_itt_truth_matches_the_trial_design_on_the_same_people():
     scenario = load_scenario("causal")
     options = {"population": POPULATION, "participants": 10_000_000, "adherence": 1.0,
-               "follow_up_years": 5.0}
+               "follow_up_years": 5.0, "year": 2010}  # the scenario's year, as eligible_adults
     study = run_study(scenario, "trial", 11, options=options)  # everyone eligible
     population_seed, _ = replicate_streams(11, 0)
     same = tr.eligible_adults(scenario, POPULATION, population_seed)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .. import history
 from ..errors import ParameterError, SimlibError, UnknownParameterError, nearest
-from ..scenario import Scenario
+from ..scenario import SECTIONS, Scenario
 from ..scm import Model, stream_key
 from ..world import build_world
 
@@ -278,6 +278,31 @@ def year_option(default=None) -> Option:
                   scenario_key="calendar.survey_year", kind=int)
 
 
+def check_not_shadowed(design: Design, scenario: Scenario, options: Mapping | None = None,
+                       keys=()) -> None:
+    """Refuse a scenario value that one of the design's own option defaults would overwrite.
+
+    The ``year`` option sets ``calendar.survey_year`` to the design's era
+    (:data:`DESIGN_YEARS`) unless it is given. A survey year set another way (``--set``,
+    a grid key, a scenario file, ``Scenario.with_values``) would be silently replaced, so
+    it is refused with the option to use instead. ``keys`` are the scenario keys the user
+    set explicitly; a value that differs from the parameter's default counts as set.
+    """
+    given = dict(options or {})
+    for name, option in design.options.items():
+        key = option.scenario_key
+        if key is None or option.default is None or given.get(name) is not None:
+            continue
+        section, field_name = key.split(".")
+        default = getattr(SECTIONS[section](), field_name)
+        value = scenario.get(key)
+        if key in keys or value != default:
+            raise ParameterError(
+                f"{key}={value:g} would be replaced by {design.name}'s option {name} "
+                f"(default {option.default}): use --option {name}={value:g} "
+                f"(options={{'{name}': {value:g}}} in Python) instead")
+
+
 def register_design(design: Design) -> Design:
     """Add a design to the registry (teachers can add their own).
 
@@ -324,6 +349,7 @@ def run_study(scenario: Scenario, design: str | Design, seed: int, index: int = 
     """
     design = get_design(design) if isinstance(design, str) else design
     resolved = design.resolve_options(options)
+    check_not_shadowed(design, scenario, options)
     population_seed, rng = replicate_streams(seed, index)
     size = population_size or resolved["population"] or design.population_default(resolved)
     scenario = _apply_scenario_options(scenario, design, resolved)

@@ -221,8 +221,9 @@ def run_cohort(world: Model, people: pd.DataFrame, seed: int,
     """Run the ``cohort`` design on ``people`` with the design stream of replicate 0.
 
     With the people of :func:`population` this is the study ``run_study(scenario,
-    "cohort", seed, options=options)`` returns. ``options`` are the design's (ages,
-    follow-up, participants).
+    "cohort", seed, options={**options, "year": survey_year})`` returns, where
+    ``survey_year`` is the scenario's (the population's) calendar year; ``options`` are
+    the design's (ages, follow-up, participants).
     """
     design = get_design(DESIGN)
     resolved = {name: value for name, value in design.resolve_options(options).items()

@@ -40,7 +40,7 @@ class PanelPopulation:
 
 HAZARD_PARENTS = ("female", "hla_drb1_1501", "ebv_infected", "infectious_mononucleosis",
                   "obese", "smoker", "uvb_dose", "latitude_deg", "vitd_mean_nmol",
-                  "vitd_raising_alleles")
+                  "vitd_raising_alleles", "birth_year")
 
 
 def panel_population(scenario="null", n: int = 1_000_000, seed: int = 1) -> PanelPopulation:
@@ -78,7 +78,8 @@ def panel_onsets(panel: PanelPopulation, latitude_hr: float, uvb_hr: float,
                                      "ms.uvb_hr_per_doubling": uvb_hr,
                                      "ms.vitd_hr_per_25nmol": vitd_hr}).ms
     parents = {name: panel.people[name].to_numpy() for name in HAZARD_PARENTS}
-    log_hr = world.ms_log_hazard_ratio(**parents, ms=ms, genetics=panel.scenario.genetics)
+    log_hr = world.ms_log_hazard_ratio(**parents, ms=ms, genetics=panel.scenario.genetics,
+                                       calendar=panel.scenario.calendar)
     onset_world = panel.onset_model.do(ms_log_hazard_ratio=log_hr)
     return onset_world.evaluate(len(log_hr), panel.seed, keep=("ms_onset_age",))["ms_onset_age"]
 

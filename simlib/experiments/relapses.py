@@ -66,7 +66,7 @@ MECHANISMS = {
 }
 ALL_ON, ALL_OFF = "all mechanisms on", "all mechanisms off"
 
-#: Parameters that enter a node of the world (the node is recomputed when they change).
+#: Parameters that enter a node (or nodes) of the world, recomputed when they change.
 NODE_OF_PARAMETER = {
     "relapse.health_rr_per_sd": "ms_activity",
     "relapse.activity_log_sd": "ms_activity",
@@ -77,6 +77,9 @@ NODE_OF_PARAMETER = {
     "reverse_causation.activity_disability_power": "after_onset_sun_loss",
     "reverse_causation.onset_sun_loss": "after_onset_sun_loss",
     "reverse_causation.heat_sun_loss": "after_onset_sun_loss",
+    # each design's year (simlib.era): birth years (and so the women's hazard and who
+    # has MS), the survey year's supplement dose and the patients' start of vitamin D
+    "calendar.survey_year": ("birth_year", "supplement_iu", "post_dx_supplement_start_age"),
 }
 #: Parameters the relapse designs use only when they sample and count (no node uses them
 #: among the columns the designs read).
@@ -199,7 +202,10 @@ def _variant(base, people, key, population, population_seed) -> pd.DataFrame:
     if not key:
         return _patients(people)
     scenario = base.with_values(dict(key))
-    nodes = {NODE_OF_PARAMETER[name] for name, _ in key}
+    nodes = set()
+    for name, _ in key:
+        node = NODE_OF_PARAMETER[name]
+        nodes.update((node,) if isinstance(node, str) else node)
     world = build_world(scenario).do(**{node: _unchanged for node in nodes})
     reuse = {column: people[column].to_numpy() for column in people}
     return _patients(world.sample(population, population_seed, columns=PATIENT_COLUMNS,

@@ -124,7 +124,8 @@ def run_design(people: pd.DataFrame, design: str, seed: int, options: dict | Non
                world: Model | None = None) -> Study:
     """Run ``design`` on ``people`` with the design stream of replicate 0 of ``seed``.
 
-    On the people of :func:`population` this is what ``run_study`` returns.
+    On the people of :func:`population` this is what ``run_study`` returns with the
+    option ``year`` set to the scenario's ``calendar.survey_year`` (the population's year).
     """
     spec = get_design(design)
     resolved = {name: value for name, value in spec.resolve_options(options).items()
