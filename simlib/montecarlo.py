@@ -227,6 +227,14 @@ def _load_design(name: str, modules: tuple[str, ...]) -> Design:
     return get_design(name)
 
 
+def check_grid(scenario: Scenario, design: str | Design, grid: dict,
+               options: dict | None = None) -> None:
+    """Check every point of a sweep's ``grid`` (keys, values, combinations) without
+    running it: raises :class:`~simlib.errors.ParameterError` like :func:`sweep`."""
+    design = get_design(design) if isinstance(design, str) else design
+    _points(scenario, design, grid, options or {})
+
+
 def _points(scenario, design, grid, options):
     """``(values, scenario, options)`` of every grid point, each key checked."""
     axes = []

@@ -19,6 +19,7 @@ from .errors import ParameterError, StudyFailedError
 from .files import atomic_write, check_output_folder, write_text
 from .montecarlo import (
     canonical_value,
+    check_grid,
     describe_failures,
     failure_counts,
     replicate,
@@ -207,6 +208,7 @@ def run_sweep_command(args) -> int:
         raise ParameterError(f"--grid gives {points:,} points: at most "
                              f"{limits.MAX_GRID_POINTS:,}")
     _check_reps(args, points)
+    check_grid(scenario, design, grid, options)  # before --out is made
     checkpoint = args.out / "checkpoint.csv"
     if checkpoint.exists() and not args.resume:
         raise ParameterError(f"--out {str(args.out)!r} already holds a sweep: pass --resume to "

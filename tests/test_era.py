@@ -91,3 +91,29 @@ def test_hospital_case_control_era_flip_in_the_null_world():
     late, late_se = _difference("hospital-case-control", 2015, **clinic)
     assert early < -3 * early_se
     assert late > 3 * late_se
+
+
+def test_a_survey_year_the_design_would_replace_is_refused():
+    """A design's year default must not silently replace a survey year set elsewhere."""
+    with pytest.raises(ParameterError, match=r"calendar.survey_year=2015 would be replaced "
+                                             r"by hospital-case-control's option year"):
+        run_study(_at(2015), "hospital-case-control", seed=1)
+    study = run_study(_at(2015), "hospital-case-control", seed=1,
+                      options={"year": 2015, "population": 100_000})
+    assert study.options["year"] == 2015
+
+
+@pytest.mark.parametrize("argv", [
+    ["study", "null", "--design", "cross-sectional", "--reps", "1",
+     "--set", "calendar.survey_year=2010"],
+    ["sweep", "null", "--design", "cross-sectional", "--reps", "1",
+     "--grid", "calendar.survey_year=2000,2015"],
+])
+def test_cli_refuses_a_survey_year_the_design_would_replace(capsys, tmp_path, argv):
+    from simlib.cli import main
+    if argv[0] == "sweep":
+        argv = [*argv, "--out", str(tmp_path / "sweep")]
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "--option year=" in err
+    assert not (tmp_path / "sweep").exists()

@@ -267,8 +267,11 @@ def simulate_patients(worlds, population: int, reps: int, seed: int,
     options = {**lesson_options(), **(options or {})}
     worlds = list(worlds)
     base = worlds[0]
-    keys = list(dict.fromkeys(_pool_key(base, study_scenario(w, d, options.get(d)))
-                              for w in worlds for d in DESIGNS))
+    # each world as it is (its own survey year) and as each design's study sees it
+    # (the design's year and world options written in)
+    keys = list(dict.fromkeys([_pool_key(base, w) for w in worlds]
+                              + [_pool_key(base, study_scenario(w, d, options.get(d)))
+                                 for w in worlds for d in DESIGNS]))
     world = build_world(base)
     columns = set(PATIENT_COLUMNS).union(*(world.ancestors(c) for c in PATIENT_COLUMNS))
     pools = PatientPools(base, population, seed, reps)
