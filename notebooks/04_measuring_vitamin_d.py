@@ -22,8 +22,8 @@
 #
 # **The question.** What does one serum 25(OH)D value (nmol/L) measure? How much of it is
 # the person's long-term level, the exposure that could matter for MS, and how much is
-# the season of the draw, year-to-year variation and laboratory error? And what does
-# that error do to a study's estimate?
+# the person's level drifting over the years, the season of the draw, short-term
+# variation and laboratory error? And what does that error do to a study's estimate?
 
 # %% [markdown]
 # ## The knobs
@@ -39,7 +39,10 @@ survey_size = teaching.size(400_000, 150_000)  # people simulated for the season
 cohort_size = teaching.size(2_000_000, 300_000)  # people simulated per dilution cohort
 cohorts = teaching.size(5, 2)  # independent cohorts in the dilution experiment
 case_control_size = teaching.size(1_000_000, 400_000)  # people for the season case-control
-within_person_sd_nmol = 8.0  # year-to-year SD around the long-term mean (nmol/L)
+within_person_sd_nmol = 4.0  # short-term SD (weeks to months) around the current level (nmol/L)
+drift_log_sd = 0.20  # SD of a person's drift over the years (log scale; 0 = lifelong constant)
+drift_years = 6.0  # how long the drift takes to be forgotten (years)
+tracking_size = teaching.size(400_000, 150_000)  # people simulated per tracking study
 assay_cv = 0.10  # assay coefficient of variation (proportion; 0.10 = VDSP target)
 samples_averaged = (1, 2, 3, 5)  # yearly draws averaged per person
 reliability_size = 1000  # controls with a repeat draw one year later
@@ -50,16 +53,17 @@ control_winter_share = 0.2  # share of controls bled in winter
 import matplotlib.pyplot as plt
 import numpy as np
 
-from simlib import load_scenario, plots, widgets
+from simlib import load_scenario, plots, repeat_measures, widgets
 from simlib.experiments import dilution, measurement
 
 # %% [markdown]
 # ## What a blood draw measures
 #
 # The simulated world separates the exposure from its measurement. The **long-term mean**
-# 25(OH)D is what could cause (or not cause) MS. A blood draw adds the season of the
-# draw, the person's year-to-year variation, the assay's random error and the
-# laboratory's systematic bias (`simlib/measure.py`). Only the red arrow is the question;
+# 25(OH)D is what could cause (or not cause) MS. A blood draw reads the person's
+# *current* level, which drifts around the long-term mean over the years (habits,
+# weight and diet change), and adds the season of the draw, short-term variation, the
+# assay's random error and the laboratory's systematic bias (`simlib/measure.py`). Only the red arrow is the question;
 # every grey arrow is noise or bias in what a study sees.
 
 # %%
@@ -101,12 +105,37 @@ print(uk_shares.round(1).to_string())
 # August.**
 
 # %% [markdown]
-# ## Within-person variation and assay error
+# ## A person's level over the years
 #
-# Even in the same month of another year, a person's level differs (Jorde et al. 2010
-# followed people for 14 years), and the assay adds its own error (the Vitamin D
-# Standardization Program aims for a CV of 10%). The table splits the spread of one
-# draw in the causal world into its layers.
+# Cohorts that bled the same people twice found that the two values agree less the
+# longer the gap: a correlation of 0.73 over 3 years in ARIC (McKibben et al. 2016),
+# 0.61 over 5 years in the Women's Health Initiative (Meng et al. 2012), 0.50 over 11
+# years in HUNT, and in Tromsø 0.40 over 13 and 0.29 over 21 years (Jorde et al. 2021).
+# The world's drift (`simlib/drift.py`) was fitted to the first three; Tromsø was kept
+# back to check it. Each study is rerun on the world with its own people (region, ages,
+# sex) in its own calendar year, the second draw on the anniversary of the first.
+
+# %%
+by_lag = repeat_measures.correlation_by_lag(causal, n=tracking_size, seed=seed)
+tracking = repeat_measures.tracking_figures(causal, n=tracking_size, seed=seed)
+teaching.show(repeat_measures.plot_tracking(by_lag, tracking))
+print(tracking[["figure_id", "years_apart", "year", "pairs", "simulated"]].round(3)
+      .to_string(index=False))
+
+# %% [markdown]
+# The world's correlation falls over the first decade and then levels off near 0.6:
+# most of a person's level in the world (genes, skin, sun habits, diet, supplements,
+# weight) is fixed for life, so two draws 21 years apart still agree far better than
+# in Tromsø. That is a miss the world reports, not hides: real people change their
+# habits more than the world's people do.
+
+# %% [markdown]
+# ## The layers of one draw
+#
+# Within a year, a person's level also varies beyond the season (Major et al. 2013),
+# and the assay adds its own error (the Vitamin D Standardization Program aims for a
+# CV of 10%). The table splits the spread of one draw in the causal world into its
+# layers.
 
 # %%
 components = measurement.variance_components(survey)
@@ -115,18 +144,19 @@ print(f"\nReliability of one draw (regression-dilution ratio): "
       f"{components.attrs['reliability']:.2f}")
 
 # %% [markdown]
-# About a quarter of the variance of a single draw is not the long-term level. The
-# *reliability* is the slope of the true long-term level on the measured value: how much
-# of a measured difference between two people is real.
+# About half of the variance of a single draw is not the long-term level, and the
+# largest part of that is the drift over the years, not the lab. The *reliability* is
+# the slope of the true long-term level on the measured value: how much of a measured
+# difference between two people is a lasting one.
 
 # %% [markdown]
 # ## Regression dilution: one draw weakens the association
 #
 # Now the central experiment. We use the `no_bias` world (vitamin D truly lowers MS risk,
 # hazard ratio 0.8 per +25 nmol/L, with no confounding and no reverse causation) and
-# switch the blood draw's random errors back on (within-person SD and assay CV from the
-# knobs; no season, which a study can largely remove by matching or adjusting on the
-# month of the draw). A cohort of adults aged 18-60 gives blood at enrollment and again
+# switch the blood draw's random errors back on (the drift over the years, the
+# short-term SD and the assay CV from the knobs; no season, which a study can largely
+# remove by matching or adjusting on the month of the draw). A cohort of adults aged 18-60 gives blood at enrollment and again
 # every year. Those diagnosed with MS within 20 years are the cases, and a random sample
 # of the others are the controls. The **truth** is computed by intervention on the same
 # people.
@@ -138,7 +168,8 @@ print(f"\nReliability of one draw (regression-dilution ratio): "
 # %%
 no_bias = load_scenario("no_bias")
 error_world = measurement.with_measurement_error(
-    no_bias, within_person_sd_nmol=within_person_sd_nmol, assay_cv=assay_cv)
+    no_bias, within_person_sd_nmol=within_person_sd_nmol, assay_cv=assay_cv,
+    drift_log_sd=drift_log_sd, drift_years=drift_years)
 runs, study = dilution.dilution_experiment(error_world, cohort_size, seed, cohorts,
                                            samples=samples_averaged,
                                            reliability_size=reliability_size)
@@ -176,7 +207,8 @@ teaching.headline(
 # regression-dilution ratio λ, and the corrected log hazard ratio is the observed one
 # divided by λ (Hutcheon, Chiolero & Hanley 2010 explain it step by step). For the mean
 # of k draws with independent errors, λ_k = kλ / (1 + (k − 1)λ) (Spearman-Brown).
-# Here is the first cohort: a repeat draw one year later in its controls.
+# Here is the first cohort: a repeat draw one year later in its controls. Watch the
+# repeat-draw ratio against the true one.
 
 # %%
 first = runs[runs["cohort"] == 0].set_index("samples")
@@ -193,8 +225,12 @@ for k in samples_averaged:
 # %% [markdown]
 # The correction divides the estimate *and* its confidence limits by λ. The corrected
 # interval is wider, because the correction adds no information. It also assumes the
-# repeat draw's error is like the main draw's. The exercises show what happens when the
-# season makes that untrue.
+# repeat draw's error is independent of the main draw's, and a repeat one year later
+# is not: it shares most of the drift. So the repeat-draw ratio is well above the true
+# one, the "corrected" estimate is still attenuated, and Spearman-Brown promises far
+# more from averaging consecutive yearly draws than they deliver. Clarke et al. (1999)
+# found the same in long-term cohorts: the dilution grows with the years of follow-up,
+# and a repeat taken soon after baseline underestimates it. Exercise 2 varies the gap.
 
 # %% [markdown]
 # ## Lab and method bias
@@ -249,14 +285,16 @@ teaching.show(fig)
 # * **Season.** One draw reads the level on one day. The seasonal swing is about ±8-11
 #   nmol/L here, a larger share of the level further north. Cut-offs such as
 #   "<40 nmol/L" classify the same person differently by month.
-# * **Random error dilutes.** Within-person variation and assay error add noise that
-#   has nothing to do with MS. A measured difference between people is then partly
+# * **Random error dilutes.** The drift over the years, short-term variation and assay
+#   error add variation that has nothing to do with the long-term level. A measured difference between people is then partly
 #   noise, so the odds ratio per +25 measured nmol/L moves towards 1. That is the
 #   *regression dilution* bias of MacMahon (1990). It hides or weakens real effects; it
 #   does not create them.
-# * **Averaging and correcting.** Averaging yearly draws shrinks the noise, and so the
-#   dilution. A repeat draw in a subsample estimates λ, and dividing by λ undoes the
-#   dilution on average, at the price of a wider interval.
+# * **Averaging and correcting.** Averaging draws shrinks the noise, and so the
+#   dilution, but draws a year apart share the drift, so they help less than
+#   independent ones would. A repeat draw in a subsample estimates λ, and dividing by λ
+#   undoes the dilution on average only if the repeat is far enough from the first
+#   draw to vary the way the long-term level's measurement varies.
 # * **Systematic error misleads.** Lab bias changes the units, so cut-offs and pooled
 #   studies disagree. When the *season* differs between cases and controls, measurement
 #   error is no longer random. It can produce a "protective" association in a world where
@@ -266,8 +304,8 @@ teaching.show(fig)
 # ## Try it: measurement error and dilution
 #
 # The sliders re-measure the stored true levels of the same study with new errors; no
-# new world is simulated. Left: the true long-term level against what the study
-# measured. The fitted line's slope is the regression-dilution ratio. Right: the odds
+# new world is simulated (the drift stays as simulated). Left: the true long-term level
+# against what the study measured. The fitted line's slope is the regression-dilution ratio. Right: the odds
 # ratio per +25 nmol/L on the true level, on the measured mean, and corrected, beside
 # the truth.
 
@@ -281,7 +319,7 @@ def draw(assay_cv, within_person_sd_nmol, samples):
 widgets.panel(draw, {
     "assay_cv": widgets.Slider(0.0, 0.3, 0.02, assay_cv, "assay CV (proportion)"),
     "within_person_sd_nmol": widgets.Slider(0.0, 25.0, 1.0, within_person_sd_nmol,
-                                            "within-person SD (nmol/L)"),
+                                            "short-term SD (nmol/L)"),
     "samples": widgets.Slider(1, 5, 1, 1, "yearly draws averaged", integer=True),
 }, title="Regression dilution: same people, new measurement error")
 
@@ -290,8 +328,9 @@ widgets.panel(draw, {
 #
 # ### Exercise 1: Season in the error
 #
-# Switch the season back on in the dilution world
-# (`seasonal_fraction_per_degree=0.010`) and rerun the dilution study. The biobank's
+# Switch the season back on in a dilution world without the drift
+# (`seasonal_fraction_per_degree=0.010`, so the season's part is seen alone) and rerun
+# the dilution study. The biobank's
 # yearly draws fall on the same date each year. Does averaging them remove the season's
 # error? Is the repeat-draw ratio (a repeat one year later, same date) still right?
 
@@ -317,30 +356,27 @@ print(seasonal[["samples", "oracle_ratio", "repeat_ratio",
 # does).
 
 # %% [markdown]
-# ### Exercise 2: A noisier world
+# ### Exercise 2: How far apart should the repeat be?
 #
-# Jorde et al. (2010) found correlations of about 0.5-0.7 between draws years apart,
-# lower than this world's default. Set the within-person SD to 18 nmol/L. What is the
-# reliability of one draw? How many yearly draws must be averaged for a reliability of
-# 0.9 (use `dilution.spearman_brown`)?
+# The first cohort's study holds yearly draws up to four years after the first. Estimate
+# the reliability from a repeat 1, 2 and 4 years later (`dilution.repeat_interval_table`)
+# and compare each with the true ratio. Which repeat would you fund? What would a
+# repeat 10 years later estimate (read it off the tracking figure above)?
 
 # %% tags=["solution"]
-from simlib.sections import MeasurementParams
-
-noisy = MeasurementParams(within_person_sd_nmol=18.0, assay_cv=assay_cv)
-noisy_table = dilution.dilution_table(study, noisy, samples=(1, 2, 3, 4, 5), seed=seed)
-print(noisy_table[["samples", "oracle_ratio", "repeat_ratio", "estimate", "corrected",
-                   "true_exposure"]].round(3).to_string(index=False))
-one_draw = noisy_table.iloc[0]["oracle_ratio"]
-needed = next(k for k in range(1, 50) if dilution.spearman_brown(one_draw, k) >= 0.9)
-print(f"One draw: reliability {one_draw:.2f}; {needed} draws reach 0.9.")
+intervals = dilution.repeat_interval_table(study, error_world.measurement, years=(1, 2, 4),
+                                           seed=seed)
+print(intervals.round(3).to_string(index=False))
 
 # %% [markdown] tags=["solution"]
-# With a within-person SD of 18 nmol/L, close to the SD between people (about 21), one
-# draw keeps little more than half of a true log odds ratio, and many yearly draws are
-# needed to reach 0.9. In a study with one draw, a modest true effect could easily look
-# like no effect at all. The correction still works on average here, because the errors
-# are independent from year to year.
+# The later the repeat, the lower the ratio and the nearer the true one: a repeat one
+# year later shares most of the person's drift with the first draw, so it mistakes the
+# drift for a lasting difference; a repeat four years later shares less. No repeat in
+# a few years reaches the true ratio, because the true exposure here is the level over
+# a whole lifetime. A repeat a decade later would estimate something close to the
+# long-lag plateau of the tracking figure. Which ratio is "right" depends on the
+# exposure window the hypothesis names: a correction is only as good as the repeat's
+# match to it (Clarke et al. 1999).
 
 # %% [markdown]
 # ### Exercise 3: The biobank design's `samples` option

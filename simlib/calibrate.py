@@ -317,8 +317,8 @@ def fit_incidence(scenario: Scenario, n: int = 1_000_000, seed: int = 2024) -> S
 #: the prevalence gradient over three US surveys, which the issue asks to be
 #: "comparable" and which carries the noise of small prevalent counts), ``share`` (within 20% or
 #: 2 percentage points, whichever is wider: small published shares carry their own
-#: sampling error), or ``range:LOW:HIGH`` (a stated range, for figures that are
-#: only comparable, not equal).
+#: sampling error), ``abs:D`` (within D of the published value), or ``range:LOW:HIGH``
+#: (a stated range, for figures that are only comparable, not equal).
 COMPARISONS = {
     "inc_women": "ci", "inc_men": "ci", "inc_scotland": "rel20", "inc_wales": "rel20",
     "inc_hordaland": "rel20", "inc_high_latitude": "range:8.0:9.5", "sex_ratio_inc": "rel20",
@@ -345,6 +345,8 @@ def _within(rule: str, simulated: float, published: float, row) -> bool:
     if rule == "share":
         tolerance = max(0.2 * published, 2.0)
         return abs(simulated * 100 - published) <= tolerance
+    if rule.startswith("abs:"):
+        return abs(simulated - published) <= float(rule.split(":")[1])
     if rule.startswith("range:"):
         low, high = (float(x) for x in rule.split(":")[1:])
         return low <= simulated <= high
@@ -361,8 +363,17 @@ def us_site_slope(regions: pd.DataFrame) -> tuple[float, float]:
     return float(simulated), float(np.polyfit(lat, values, 1)[0])
 
 
-def calibration_table(figures: dict) -> pd.DataFrame:
-    """Simulated figures beside the published ones, with the rule and the verdict."""
+#: Rule for the repeated-measure (tracking) correlations of :mod:`simlib.repeat_measures`.
+TRACKING_RULE = "abs:0.1"
+
+
+def calibration_table(figures: dict, tracking: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Simulated figures beside the published ones, with the rule and the verdict.
+
+    ``tracking`` (from :func:`simlib.repeat_measures.tracking_figures`, which simulates
+    its own populations in each study's year) adds the tracking rows, compared by
+    ``TRACKING_RULE`` (within 0.1 of the published correlation).
+    """
     published = published_figures()
     figures = dict(figures)
     figures["us_prev_slope"], us_published = us_site_slope(figures["regions"])
@@ -380,6 +391,13 @@ def calibration_table(figures: dict) -> pd.DataFrame:
                          "published": pub, "simulated": shown,
                          "rule": rule, "within": _within(rule, sim, pub, row),
                          "citation": row["citation"]})
+    for study in [] if tracking is None else tracking.itertuples():
+        row = published.loc[study.figure_id]
+        rows.append({"figure": study.figure_id, "quantity": row["quantity"],
+                     "published": float(row["value"]), "simulated": study.simulated,
+                     "rule": TRACKING_RULE, "within": _within(TRACKING_RULE, study.simulated,
+                                                             float(row["value"]), row),
+                     "citation": row["citation"]})
     return pd.DataFrame(rows).set_index("figure")
 
 

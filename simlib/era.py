@@ -10,8 +10,10 @@ calendar, each on published surveys by year:
   Kantor et al. 2016). Each person has an *adoption year* drawn from a logistic
   curve in calendar time (:func:`adoption_year`); a user whose dose is above
   ``pre_era_dose_iu`` takes only that dose in surveys before their adoption year.
-  The dose enters the long-term 25(OH)D of the survey year (a snapshot: the world
-  does not follow one person's dose from year to year).
+  The dose enters the long-term 25(OH)D of the survey year, the MS exposure (a
+  snapshot). A blood draw in another calendar year reads that year's dose
+  (``supplement_era_change_nmol``, :func:`simlib.measure.true_level`), so repeated
+  draws see users who adopted between them change level.
 * **Vitamin D after an MS diagnosis.** Patients start supplements after diagnosis
   (``reverse_causation``) but not before their adoption year: patients diagnosed
   in the 1990s started only when the vitamin D era reached them, so a 1990s-2000s

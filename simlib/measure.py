@@ -8,15 +8,18 @@ A measured 25(OH)D value (nmol/L) is built in layers:
 3. plus the rise from supplements started after diagnosis;
 4. plus the seasonal cycle (peak late August in the north, six months later in the
    south; amplitude grows with latitude and with sun-derived 25(OH)D);
-5. plus within-person (year-to-year) variation, then multiplicative assay error
-   (CV about 10%) and a lab/method bias factor.
+5. the long-term part drifts within a person over the years (a mean-reverting process
+   on the log scale, :mod:`simlib.drift`), so draws years apart agree less than draws
+   months apart;
+6. plus short-term within-person variation (weeks to months, beyond season), then
+   multiplicative assay error (CV about 10%) and a lab/method bias factor.
 
 References
 ----------
 Hypponen E, Power C. Hypovitaminosis D in British adults at age 45 y. Am J Clin Nutr
 2007;85:860-8.
-Jorde R et al. Tracking of serum 25-hydroxyvitamin D levels during 14 years in a
-population-based study. Am J Epidemiol 2010;171:903-8.
+Major JM et al. Variability and reproducibility of circulating vitamin D in a nationwide
+U.S. population. J Clin Endocrinol Metab 2013;98:97-104.
 Snellman G et al. Determining vitamin D status: a comparison between commercially
 available assays. PLoS One 2010;5:e11555.
 """
@@ -25,6 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import drift
+from .era import CalendarParams
 from .sections import MeasurementParams, ReverseCausationParams, SunParams
 
 DAYS_PER_YEAR = 365.25
@@ -54,13 +59,27 @@ def sun_loss_share(age, prodrome_start_age, ms_onset_age, after_onset_sun_loss,
 
 def true_level(age, vitd_mean_nmol, sun_vitd_nmol, seasonal_amplitude_nmol, birth_year_fraction,
                southern, prodrome_start_age, ms_onset_age, after_onset_sun_loss,
-               post_dx_supplement_start_age, post_dx_rise_nmol, sun: SunParams,
-               rc: ReverseCausationParams):
-    """True serum 25(OH)D (nmol/L) at ``age``: long-term mean, MS-related changes, season."""
+               post_dx_supplement_start_age, post_dx_rise_nmol, vitd_drift_key, birth_year,
+               supplement_adoption_year, supplement_era_change_nmol, sun: SunParams,
+               rc: ReverseCausationParams, measurement: MeasurementParams,
+               calendar: CalendarParams):
+    """True serum 25(OH)D (nmol/L) at ``age``.
+
+    The long-term mean of the survey year, changed by the person's supplement era in
+    the draw's calendar year (``birth_year + age``; see
+    :func:`simlib.world.supplement_era_change_nmol`) and drifting over the years
+    (:mod:`simlib.drift`), then MS-related changes and the season.
+    """
     loss = sun_loss_share(age, prodrome_start_age, ms_onset_age, after_onset_sun_loss, rc)
     season = seasonal_cycle(year_fraction(birth_year_fraction, age), southern, sun)
     supplements = np.where(np.asarray(age) >= post_dx_supplement_start_age, post_dx_rise_nmol, 0)
-    return (vitd_mean_nmol - loss * sun_vitd_nmol + supplements
+    adopted_at_draw = np.asarray(birth_year) + np.asarray(age) >= supplement_adoption_year
+    adopted_at_survey = calendar.survey_year >= np.asarray(supplement_adoption_year)
+    era_shift = supplement_era_change_nmol * (adopted_at_draw.astype(float)
+                                              - adopted_at_survey.astype(float))
+    usual = (vitd_mean_nmol + era_shift) * drift.drift_factor(
+        vitd_drift_key, age, measurement.drift_log_sd, measurement.drift_years)
+    return (usual - loss * sun_vitd_nmol + supplements
             + (1.0 - loss) * seasonal_amplitude_nmol * season)
 
 
@@ -75,11 +94,15 @@ def assay(rng, level_nmol, measurement: MeasurementParams):
 
 def vitd_survey_nmol(rng, age, vitd_mean_nmol, sun_vitd_nmol, seasonal_amplitude_nmol,
                      birth_year_fraction, southern, prodrome_start_age, ms_onset_age,
-                     after_onset_sun_loss, post_dx_supplement_start_age, post_dx_rise_nmol, sun,
-                     reverse_causation, measurement):
+                     after_onset_sun_loss, post_dx_supplement_start_age, post_dx_rise_nmol,
+                     vitd_drift_key, birth_year, supplement_adoption_year,
+                     supplement_era_change_nmol, sun, reverse_causation, measurement,
+                     calendar):
     """25(OH)D measured in one blood draw at the survey date (nmol/L)."""
     level = true_level(age, vitd_mean_nmol, sun_vitd_nmol, seasonal_amplitude_nmol,
                        birth_year_fraction, southern, prodrome_start_age, ms_onset_age,
                        after_onset_sun_loss, post_dx_supplement_start_age, post_dx_rise_nmol,
-                       sun, reverse_causation)
+                       vitd_drift_key, birth_year, supplement_adoption_year,
+                       supplement_era_change_nmol, sun, reverse_causation, measurement,
+                       calendar)
     return assay(rng, level, measurement)

@@ -97,7 +97,8 @@ NUISANCE = {
     "reverse_causation.onset_sun_loss": (0.0, 0.4, "reverse causation: less sun after onset"),
     "reverse_causation.supplement_share": (0.2, 0.9, "patients who start vitamin D after "
                                            "diagnosis"),
-    "measurement.within_person_sd_nmol": (4.0, 14.0, "measurement: year-to-year variation"),
+    "measurement.within_person_sd_nmol": (2.0, 8.0, "measurement: short-term variation"),
+    "measurement.drift_log_sd": (0.1, 0.3, "measurement: the level drifts over the years"),
     "measurement.assay_cv": (0.05, 0.2, "measurement: assay error (CV)"),
     "measurement.lab_bias_factor": (0.8, 1.2, "measurement: lab bias (measured / true)"),
 }

@@ -96,12 +96,17 @@ class Node:
         than ``rng`` and ``n``.
     doc : str
         One line on what the node is, with units.
+    stream : str, optional
+        Name whose random stream the node draws from (default: its own name). Lets a
+        node that takes over another's random draws, when an equation is split in
+        two, keep every number of earlier versions.
     """
 
     name: str
     func: Callable
     parents: tuple[str, ...] | None = None
     doc: str = ""
+    stream: str | None = None
     _wants: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -239,7 +244,8 @@ class Model:
     def replace_node(self, name: str, func: Callable, parents=None, doc: str | None = None):
         """Return a new model in which node ``name`` has a new equation."""
         self._check_known(name)
-        new = Node(name, func, parents, self.nodes[name].doc if doc is None else doc)
+        old = self.nodes[name]
+        new = Node(name, func, parents, old.doc if doc is None else doc, old.stream)
         nodes = [new if n.name == name else n for n in self.nodes.values()]
         return Model(nodes, self.interventions)
 
@@ -299,7 +305,7 @@ class Model:
 
     def _evaluate_node(self, name, n, seed, chunk_index, values) -> np.ndarray:
         node = self.nodes[name]
-        rng = node_rng(seed, name, chunk_index)
+        rng = node_rng(seed, node.stream or name, chunk_index)
         if name not in self.interventions:
             return node.evaluate(rng, n, values)
         value = self.interventions[name]

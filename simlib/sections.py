@@ -200,9 +200,11 @@ class VitaminDParams(Section):
     bmi_percent_per_unit: float = param(-1.15, "percent per kg/m2", -5.0, 0.0,
                                         "Vimaleswaran et al., PLoS Med 2013;10:e1001383",
                                         "change in 25(OH)D per kg/m2 of BMI above 22")
-    person_log_sd: float = param(0.16, "log nmol/L", 0.0, 1.0,
-                                 "calibrated to SD 22 nmol/L (Meng 2012)",
-                                 "unexplained between-person variation")
+    person_log_sd: float = param(0.0, "log nmol/L", 0.0, 1.0,
+                                 "0: the unexplained between-person variation (SD 22 "
+                                 "nmol/L, Meng 2012) is carried by measurement.drift_log_sd, "
+                                 "which changes over the years (0.16 before the drift)",
+                                 "unexplained lifelong between-person variation")
 
 
 @dataclass(frozen=True)
@@ -373,13 +375,29 @@ class MeasurementParams(Section):
     """How a blood draw sees 25(OH)D: within-person variation, assay error, lab bias."""
 
     section_name = "measurement"
-    within_person_sd_nmol: float = param(8.0, "nmol/L", 0.0, 50.0,
-                                         "Jorde et al., Am J Epidemiol 2010;171:903 "
-                                         "(ICC about 0.5-0.7 across years)",
-                                         "year-to-year variation around the long-term mean "
-                                         "beyond season")
+    within_person_sd_nmol: float = param(4.0, "nmol/L", 0.0, 50.0,
+                                         "Major et al., J Clin Endocrinol Metab 2013;98:97 "
+                                         "(two draws within a year, mostly in different "
+                                         "seasons: r 0.75, together with season and assay)",
+                                         "short-term (weeks to months) variation around the "
+                                         "person's current level, beyond season")
     assay_cv: float = param(0.10, "proportion", 0.0, 0.5, "Wise et al. 2021 (VDSP)",
                             "assay coefficient of variation")
     lab_bias_factor: float = param(1.0, "ratio", 0.3, 2.0,
                                    "Snellman et al. 2010 (LC-MS 85, RIA 70, CLIA 60 nmol/L)",
                                    "method/lab bias: measured / true (1 = LC-MS reference)")
+    drift_log_sd: float = param(0.20, "log nmol/L", 0.0, 1.0,
+                                "fitted with drift_years to the repeated-measure correlations "
+                                "of ARIC (McKibben et al., J Clin Endocrinol Metab "
+                                "2016;101:33: r 0.73 over 3 years), WHI (Meng et al., Cancer "
+                                "Epidemiol Biomarkers Prev 2012;21:916: r 0.61 over 5 years) "
+                                "and HUNT (Mai et al., SER abstract 226500: r 0.50 over 11 "
+                                "years), with the supplement era in each draw's year; kept "
+                                "small enough that the between-person spread (NHANES share "
+                                "at 30-49 nmol/L, Looker et al. 2011; UK 45-year-olds in "
+                                "summer, Hypponen & Power 2007) holds",
+                                "SD of the long-term drift of log 25(OH)D within a person "
+                                "(simlib.drift; 0 = a lifelong constant)")
+    drift_years: float = param(6.0, "years", 0.1, 100.0, "as drift_log_sd",
+                               "correlation time of the drift: two levels lag years apart "
+                               "correlate exp(-lag / drift_years)")

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from . import era, history, measure
+from . import drift, era, history, measure
 from .scenario import Scenario
 from .scm import Model, Node
 
@@ -162,21 +162,44 @@ def diet_vitd_iu(rng, n, region_id, behaviour):
     return median * np.exp(behaviour.diet_log_sd * rng.standard_normal(n))
 
 
-def supplement_iu(rng, n, health_consciousness, region_id, supplement_adoption_year, behaviour,
-                  calendar):
-    """Vitamin D supplement dose (IU/day) in the survey year, before any MS; 0 for non-users.
-
-    Users before their adoption year take at most ``calendar.pre_era_dose_iu``
-    (multivitamins; see :mod:`simlib.era`).
-    """
+def supplement_dose_iu(rng, n, health_consciousness, region_id, behaviour):
+    """Vitamin D supplement dose (IU/day) a user takes from their adoption year on; 0 for
+    non-users (the random draws of ``supplement_iu`` before the calendar was split off)."""
     log_odds = logit(behaviour.supplement_share) + behaviour.supplement_health_log_or \
         * health_consciousness + np.log(_region_column("supplement_odds_ratio", region_id))
     user = rng.random(n) < expit(log_odds)
     cumulative = np.cumsum(behaviour.supplement_dose_shares)
     choice = np.minimum(np.searchsorted(cumulative, rng.random(n)), len(cumulative) - 1)
-    dose = np.asarray(behaviour.supplement_doses_iu)[choice]
-    dose = era.dose_in_survey_year(dose, supplement_adoption_year, calendar)
-    return np.where(user, dose, 0.0)
+    return np.where(user, np.asarray(behaviour.supplement_doses_iu)[choice], 0.0)
+
+
+def supplement_iu(supplement_dose_iu, supplement_adoption_year, calendar):
+    """Vitamin D supplement dose (IU/day) in the survey year, before any MS; 0 for non-users.
+
+    Users before their adoption year take at most ``calendar.pre_era_dose_iu``
+    (multivitamins; see :mod:`simlib.era`).
+    """
+    return era.dose_in_survey_year(supplement_dose_iu, supplement_adoption_year, calendar)
+
+
+def supplement_era_change_nmol(diet_vitd_iu, supplement_dose_iu, supplement_iu,
+                               supplement_adoption_year, vitd_person_factor, vitamin_d,
+                               calendar):
+    """Rise of a user's long-term 25(OH)D (nmol/L) at their adoption year.
+
+    From the pre-era dose (at most ``calendar.pre_era_dose_iu``, multivitamins) to the
+    full dose, on the concave dose-response curve. A blood draw in another calendar
+    year than the survey's reads the level of that year's dose
+    (:func:`simlib.measure.true_level`), so users who adopted between two draws change
+    level between them, as supplement use did from 1999 to 2012 (Kantor et al. 2016).
+    0 for non-users and under an intervention on ``supplement_iu`` (an assigned dose
+    is taken in every year).
+    """
+    natural = era.dose_in_survey_year(supplement_dose_iu, supplement_adoption_year, calendar)
+    capped = np.minimum(supplement_dose_iu, calendar.pre_era_dose_iu)
+    rise = (oral_rise_nmol(diet_vitd_iu + supplement_dose_iu, vitamin_d)
+            - oral_rise_nmol(diet_vitd_iu + capped, vitamin_d)) * vitd_person_factor
+    return np.where(supplement_iu == natural, rise, 0.0)
 
 
 def ebv_infected(rng, n, infection):
@@ -359,7 +382,7 @@ def vitd_on_supplement_nmol(vitd_after_onset_nmol, post_dx_rise_nmol):
 
 
 # ------------------------------------------------------------------- assembly
-def _equation(name, func, scenario: Scenario, doc=None, **fixed) -> Node:
+def _equation(name, func, scenario: Scenario, doc=None, stream=None, **fixed) -> Node:
     """A node whose parameter-section arguments are filled from the scenario."""
     args = [p for p in inspect.signature(func).parameters if p not in fixed]
     sections = {a: getattr(scenario, a) for a in args if hasattr(scenario, a)}
@@ -372,7 +395,7 @@ def _equation(name, func, scenario: Scenario, doc=None, **fixed) -> Node:
         return bound(**values, **{w: extra[w] for w in wants})
 
     summary = (doc or (func.__doc__ or "").strip().splitlines()[0])
-    return Node(name, call, parents, summary)
+    return Node(name, call, parents, summary, stream)
 
 
 def _equations(s: Scenario):
@@ -394,11 +417,13 @@ def _equations(s: Scenario):
         p("diet_vitd_iu", diet_vitd_iu),
         p("supplement_adoption_year", era.adoption_year,
           doc="calendar year the person would start high-dose vitamin D"),
+        p("supplement_dose_iu", supplement_dose_iu, stream="supplement_iu"),
         p("supplement_iu", supplement_iu),
         p("outdoor_hours", outdoor_hours), p("uvb_dose", uvb_dose),
         p("vitd_person_factor", vitd_person_factor), p("sun_vitd_nmol", sun_vitd_nmol),
         p("oral_vitd_nmol", oral_vitd_nmol), p("vitd_mean_nmol", vitd_mean_nmol),
         p("seasonal_amplitude_nmol", seasonal_amplitude_nmol),
+        p("supplement_era_change_nmol", supplement_era_change_nmol),
         *_history_equations(s),
     ]
 
@@ -432,6 +457,8 @@ def _history_equations(s: Scenario):
         p("vitd_on_supplement_nmol", vitd_on_supplement_nmol),
         p("relapse_expected", history.relapse_expected),
         p("relapse_count", history.relapse_count),
+        p("vitd_drift_key", drift.drift_key,
+          doc="key of the person's 25(OH)D drift over the years (simlib.drift)"),
         p("vitd_survey_nmol", measure.vitd_survey_nmol),
     ]
 

@@ -3,22 +3,26 @@
 Each figure is computed from a large seeded population and compared with its published
 value by the rule in ``simlib.calibrate.COMPARISONS``: inside the published CI where
 there is one, otherwise within 20% (shares: 20% or 2 percentage points). Incidence uses
-each person's expected onsets in the window (same rate, less Monte Carlo noise).
+each person's expected onsets in the window (same rate, less Monte Carlo noise). The
+tracking correlations (simlib.repeat_measures) must lie within 0.1 of the published ones.
 """
 
 import pytest
 
 from simlib import load_scenario
 from simlib.calibrate import calibration_table, dose_response_figures, population_figures
+from simlib.repeat_measures import tracking_figures
 
 N = 8_000_000  # about 5,000 incident cases; chunked, so memory stays under 1 GB
 
 
 @pytest.fixture(scope="module", params=["null", "causal"])
 def table(request):
-    figures = population_figures(load_scenario(request.param), N, seed=2026,
-                                 chunk_size=1_000_000)
-    return request.param, figures, calibration_table(figures)
+    scenario = load_scenario(request.param)
+    figures = population_figures(scenario, N, seed=2026, chunk_size=1_000_000)
+    # the tracking studies (ARIC, WHI, HUNT) each in their own year: MCSE of r <= 0.005
+    tracking = tracking_figures(scenario, n=400_000, seed=2026)
+    return request.param, figures, calibration_table(figures, tracking)
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from simlib import load_scenario
+from simlib.errors import ParameterError
 from simlib.experiments import dilution, measurement
 from simlib.sections import MeasurementParams
 
@@ -55,8 +56,11 @@ def test_uk_shares_reads_published_figures_and_winter_is_lower(survey):
 
 def test_variance_components_add_up(survey):
     table = measurement.variance_components(survey)
-    parts = table["sd_nmol"].iloc[:4] ** 2
-    total = table["sd_nmol"].iloc[4] ** 2
+    parts = table["sd_nmol"].iloc[:5] ** 2
+    total = table["sd_nmol"].iloc[5] ** 2
+    assert table.index[1].startswith("drift over the years")
+    # the drift (SD 0.20 on the log scale of a level near 55) is the largest error layer
+    assert table["sd_nmol"].iloc[1] == table["sd_nmol"].iloc[1:5].max()
     assert 0.5 < table.attrs["reliability"] < 0.95
     assert parts.sum() == pytest.approx(total, rel=0.1)  # nearly independent layers
 
@@ -68,11 +72,14 @@ def test_no_error_means_no_dilution(study):
     assert row["estimate"] == pytest.approx(row["true_exposure"], abs=1e-9)
 
 
-def test_error_attenuates_and_repeats_estimate_the_ratio(study, error_world):
+def test_error_attenuates_and_repeats_estimate_the_ratio(error_world):
+    # 4,000,000 people give about 1,400 cases: the SE of the share of the log OR kept
+    # (measured / error-free, same people) is then about 0.1
+    study = dilution.dilution_study(error_world, 4_000_000, seed=3)
     table = dilution.dilution_table(study, error_world.measurement, samples=(1, 5), seed=1)
     one, five = table.iloc[0], table.iloc[1]
-    # reliability of one draw: var(true) / (var(true) + 15^2 + assay); about 0.6
-    assert 0.45 < one["oracle_ratio"] < 0.75
+    # reliability of one draw: var(true) / (var(true) + 15^2 + assay); about 0.5
+    assert 0.4 < one["oracle_ratio"] < 0.7
     assert one["repeat_ratio"] == pytest.approx(one["oracle_ratio"], abs=0.1)
     assert five["oracle_ratio"] > one["oracle_ratio"] + 0.2
     # same people: the measured log OR is the error-free one shrunk by about the ratio
@@ -120,3 +127,21 @@ def test_experiment_averages_cohorts_and_lab_bias_rescales(error_world):
     assert labs.loc[0.5, "mean_nmol"] == pytest.approx(labs.loc[1.0, "mean_nmol"] / 2)
     assert np.log(labs.loc[0.5, "odds_ratio_per_25"]) == pytest.approx(
         2 * np.log(labs.loc[1.0, "odds_ratio_per_25"]), rel=1e-4)
+
+
+def test_a_repeat_one_year_later_overestimates_the_reliability_under_drift():
+    """With the drift, a repeat a year later shares most of it (Clarke et al. 1999): its
+    ratio exceeds the true one, and a repeat four years later comes nearer."""
+    world = measurement.with_measurement_error(load_scenario("no_bias"),
+                                               within_person_sd_nmol=4.0, assay_cv=0.1,
+                                               drift_log_sd=0.20, drift_years=6.0)
+    data = dilution.dilution_study(world, 200_000, seed=3)
+    table = dilution.repeat_interval_table(data, world.measurement, years=(1, 4), seed=1,
+                                           size=4000).set_index("years_later")
+    oracle = table["oracle_ratio"].iloc[0]
+    # SE of a slope from 4,000 controls about 0.012
+    assert table.loc[1, "repeat_ratio"] > oracle + 0.15
+    assert table.loc[4, "repeat_ratio"] < table.loc[1, "repeat_ratio"] - 0.06
+    assert table.loc[4, "share_recovered"] > table.loc[1, "share_recovered"]
+    with pytest.raises(ParameterError, match="years_later=5"):
+        dilution.repeat_interval_table(data, world.measurement, years=(5,))

@@ -26,7 +26,10 @@ N = 2_000_000
 #: US prevalence F:M to the edge of its tolerance (2.37 vs 2.38 in null); the era
 #: figures it was added for (cases vs controls by era) move the right way but not yet
 #: into range (tracking, disability and outdoor time after onset are still missing).
-HIT_FLOOR = {"null": 3, "causal": 3}
+#: The drift of 25(OH)D over the years with the supplement era in each draw's year
+#: (simlib.drift, simlib.repeat_measures) hits Tromso's 13-year tracking in both (0.44
+#: vs 0.40) and misses the 21-year one less (0.39 vs 0.29); null 4, causal 3.
+HIT_FLOOR = {"null": 4, "causal": 3}
 BUILD = Path(__file__).resolve().parent.parent / "build"
 
 

@@ -29,7 +29,7 @@ def test_same_seed_bitwise_identical_and_seeds_differ(null_people):
 
 @pytest.mark.parametrize("override, roots", [
     ("ms.hr_female=1.5", ["ms_log_hazard_ratio"]),
-    ("behaviour.supplement_share=0.5", ["supplement_iu"]),
+    ("behaviour.supplement_share=0.5", ["supplement_dose_iu"]),
     ("measurement.assay_cv=0.2", ["vitd_survey_nmol"]),
     ("reverse_causation.onset_sun_loss=0.5", ["after_onset_sun_loss"]),
 ])

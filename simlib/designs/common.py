@@ -19,7 +19,9 @@ NO_RELAPSES = "no relapses in this sample: raise participants or follow-up"
 #: Population columns needed to measure 25(OH)D at any age (see measure.true_level).
 LEVEL_COLUMNS = ("vitd_mean_nmol", "sun_vitd_nmol", "seasonal_amplitude_nmol",
                  "birth_year_fraction", "southern", "prodrome_start_age", "ms_onset_age",
-                 "after_onset_sun_loss", "post_dx_supplement_start_age", "post_dx_rise_nmol")
+                 "after_onset_sun_loss", "post_dx_supplement_start_age", "post_dx_rise_nmol",
+                 "vitd_drift_key", "birth_year", "supplement_adoption_year",
+                 "supplement_era_change_nmol")
 #: Columns most designs use.
 BASE_COLUMNS = ("female", "age", "alive", "region_id", "latitude_deg", "diagnosis_age",
                 "death_age", "ms_onset_age", "vitd_survey_nmol", "adolescent_bmi", "obese",
@@ -107,7 +109,8 @@ def blood_draw(people: pd.DataFrame, rows, age_at_draw, rng, scenario) -> np.nda
     """Measured 25(OH)D (nmol/L) of ``rows`` at ``age_at_draw``, with fresh assay noise."""
     part = {c: people[c].to_numpy()[rows] for c in LEVEL_COLUMNS}
     level = measure.true_level(age_at_draw, *(part[c] for c in LEVEL_COLUMNS), scenario.sun,
-                               scenario.reverse_causation)
+                               scenario.reverse_causation, scenario.measurement,
+                               scenario.calendar)
     return measure.assay(rng, level, scenario.measurement)
 
 

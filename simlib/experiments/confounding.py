@@ -111,7 +111,7 @@ MECHANISMS = {
     "measurement": Mechanism("one blood draw measures long-term 25(OH)D with error",
                              "perfect measurement",
                              {"measurement.within_person_sd_nmol": 0.0,
-                              "measurement.assay_cv": 0.0,
+                              "measurement.assay_cv": 0.0, "measurement.drift_log_sd": 0.0,
                               "sun.seasonal_fraction_per_degree": 0.0},
                              ("seasonal_amplitude_nmol", "vitd_survey_nmol"), "blood draw"),
 }

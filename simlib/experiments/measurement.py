@@ -1,8 +1,9 @@
 """Notebook 04: what one 25(OH)D value means, and how measurement error weakens associations.
 
-A measured 25(OH)D value is the long-term mean (the causal exposure) plus the season of
-the draw, year-to-year within-person variation, multiplicative assay error and a lab or
-method bias (:mod:`simlib.measure`). The helpers here
+A measured 25(OH)D value is the long-term mean (the causal exposure), drifting within
+the person over the years (:mod:`simlib.drift`), plus the season of the draw,
+short-term within-person variation, multiplicative assay error and a lab or method bias
+(:mod:`simlib.measure`). The helpers here
 
 * describe the season of the draw (monthly means, amplitude by latitude, the UK shares
   below 40 nmol/L of Hypponen & Power 2007);
@@ -29,8 +30,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .. import drift, measure
 from .. import estimators as est
-from .. import measure
 from ..calibrate import published_figures
 from ..designs.common import LEVEL_COLUMNS, blood_draw, true_log_hr
 from ..plots import TRUTH
@@ -47,9 +48,10 @@ SURVEY_COLUMNS = ("region_id", "latitude_deg", "age", "alive", "diagnosis_age",
 
 
 # ------------------------------------------------------------------- worlds
-def with_measurement_error(scenario, within_person_sd_nmol: float = 8.0, assay_cv: float = 0.10,
+def with_measurement_error(scenario, within_person_sd_nmol: float = 4.0, assay_cv: float = 0.10,
                            lab_bias_factor: float = 1.0,
-                           seasonal_fraction_per_degree: float = 0.0):
+                           seasonal_fraction_per_degree: float = 0.0,
+                           drift_log_sd: float = 0.0, drift_years: float = 6.0):
     """``scenario`` with the blood draw's errors set (e.g. ``no_bias`` plus error).
 
     Parameters
@@ -57,13 +59,18 @@ def with_measurement_error(scenario, within_person_sd_nmol: float = 8.0, assay_c
     scenario : simlib.Scenario
         Usually ``no_bias``: the causal effect without confounding or reverse causation.
     within_person_sd_nmol : float
-        Year-to-year SD around the long-term mean (nmol/L; default 8, Jorde 2010).
+        Short-term SD (weeks to months) around the person's current level (nmol/L;
+        default 4, the world's; see ``MeasurementParams``).
     assay_cv : float
         Assay coefficient of variation (0.10 is the VDSP target).
     lab_bias_factor : float
         Measured / true (1 = LC-MS reference; Snellman 2010: RIA 0.82, CLIA 0.71).
     seasonal_fraction_per_degree : float
         Seasonal amplitude per degree latitude (0 = no season; the other worlds: 0.010).
+    drift_log_sd, drift_years : float
+        The drift of a person's level over the years around the long-term mean
+        (:mod:`simlib.drift`; 0 = none, as in ``no_bias``; the other worlds: 0.20 and 6
+        years, fitted to the ARIC, WHI and HUNT repeat-draw correlations).
 
     Returns
     -------
@@ -72,7 +79,8 @@ def with_measurement_error(scenario, within_person_sd_nmol: float = 8.0, assay_c
     return scenario.with_values({
         "measurement.within_person_sd_nmol": within_person_sd_nmol,
         "measurement.assay_cv": assay_cv, "measurement.lab_bias_factor": lab_bias_factor,
-        "sun.seasonal_fraction_per_degree": seasonal_fraction_per_degree})
+        "sun.seasonal_fraction_per_degree": seasonal_fraction_per_degree,
+        "measurement.drift_log_sd": drift_log_sd, "measurement.drift_years": drift_years})
 
 
 def local_month(birth_year_fraction, age, southern):
@@ -221,23 +229,30 @@ def variance_components(people: pd.DataFrame, measurement: MeasurementParams | N
     Returns
     -------
     pandas.DataFrame
-        Rows: between-person (long-term mean), season of the draw, within-person,
-        assay and lab, one draw in total; column ``sd_nmol``. ``attrs["reliability"]``
-        is the regression-dilution ratio ``cov(true, draw) / var(draw)``.
+        Rows: between-person (long-term mean), drift over the years, season of the
+        draw, short-term within-person, assay and lab, one draw in total; column
+        ``sd_nmol``. ``attrs["reliability"]`` is the regression-dilution ratio
+        ``cov(true, draw) / var(draw)``.
     """
     scenario = people.attrs["scenario"]
     measurement = measurement or scenario.measurement
     true = people["vitd_mean_nmol"].to_numpy()
-    level = true_levels(people, people["age"].to_numpy(), scenario)
+    age = people["age"].to_numpy()
+    level = true_levels(people, age, scenario)
+    current = true * drift.drift_factor(people["vitd_drift_key"].to_numpy(), age,
+                                        scenario.measurement.drift_log_sd,
+                                        scenario.measurement.drift_years)
     rng = np.random.default_rng(seed)
     visit = level + measurement.within_person_sd_nmol * rng.standard_normal(len(level))
     assay_only = MeasurementParams(0.0, measurement.assay_cv, measurement.lab_bias_factor)
     draw = measure.assay(rng, visit, assay_only)
-    table = pd.DataFrame({"sd_nmol": [np.std(true), np.std(level - true), np.std(visit - level),
+    table = pd.DataFrame({"sd_nmol": [np.std(true), np.std(current - true),
+                                      np.std(level - current), np.std(visit - level),
                                       np.std(draw - visit), np.std(draw)]},
-                         index=["between people (long-term mean)", "season of the draw",
-                                "within person (year to year)", "assay and lab",
-                                "one draw in total"])
+                         index=["between people (long-term mean)",
+                                "drift over the years (current minus long-term)",
+                                "season of the draw", "within person (weeks to months)",
+                                "assay and lab", "one draw in total"])
     table.attrs["reliability"] = float(np.cov(true, draw)[0, 1] / np.var(draw, ddof=1))
     return table
 
@@ -249,7 +264,8 @@ def true_levels(people: pd.DataFrame, age, scenario) -> np.ndarray:
     before within-person variation and assay error.
     """
     return measure.true_level(age, *(people[c].to_numpy() for c in LEVEL_COLUMNS),
-                              scenario.sun, scenario.reverse_causation)
+                              scenario.sun, scenario.reverse_causation, scenario.measurement,
+                              scenario.calendar)
 
 
 # ------------------------------------------------ season as a confounder

@@ -103,7 +103,8 @@ def seasonal_profile(patients: pd.DataFrame) -> pd.DataFrame:
         middle = age + np.mod((month + 0.5) / 12 - local, 1.0)
         rate = expected_relapses(patients, middle - 1 / 24, middle + 1 / 24) * 12
         level = measure.true_level(middle, *(patients[c].to_numpy() for c in LEVEL_COLUMNS),
-                                   scenario.sun, scenario.reverse_causation)
+                                   scenario.sun, scenario.reverse_causation,
+                                   scenario.measurement, scenario.calendar)
         rows.append({"month": month, "label": MONTHS[month],
                      "relapses_per_person_year": rate.mean(), "vitd_nmol": level.mean()})
     return pd.DataFrame(rows)

@@ -268,7 +268,9 @@ def trajectory(people: pd.DataFrame, years=None, onset_ages=(20.0, 50.0)) -> pd.
     scenario = people.attrs["scenario"]
     part = [people[c].to_numpy()[chosen] for c in LEVEL_COLUMNS]
     means = [measure.true_level(onset[chosen] + t, *part, scenario.sun,
-                                scenario.reverse_causation).mean() for t in years]
+                                scenario.reverse_causation, scenario.measurement,
+                                scenario.calendar).mean()
+             for t in years]
     before = people["vitd_mean_nmol"].to_numpy()[chosen].mean()
     return pd.DataFrame({"years_since_onset": years, "mean_nmol": means,
                          "before_nmol": before, "people": len(chosen)})
