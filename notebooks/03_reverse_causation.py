@@ -258,12 +258,14 @@ widgets.panel(panel.draw, {
 # ### Exercise 1
 # Cases recruited at diagnosis have not yet started supplements, yet the hospital study
 # found vitamin D "protective" in the null world. Switch off the loss of sun-derived
-# 25(OH)D after onset (`onset_sun_loss` and `heat_sun_loss` set to 0) and rerun the
+# 25(OH)D after onset (`onset_sun_loss`, `heat_sun_loss` and
+# `disability_sun_loss_per_edss` set to 0) and rerun the
 # hospital study with blood drawn at diagnosis. How much of the association was disability
 # and heat sensitivity, and what is left?
 
 # %% tags=["solution"]
-no_disability = {"onset_sun_loss": 0.0, "heat_sun_loss": 0.0}
+no_disability = {"onset_sun_loss": 0.0, "heat_sun_loss": 0.0,
+                 "disability_sun_loss_per_edss": 0.0}
 for label, values in {"as the world is": {}, "no loss after onset": no_disability}.items():
     changed_world, people = rc.with_values(worlds["null"], values)
     study = rc.run_design(people, "hospital-case-control", seed,

@@ -290,8 +290,9 @@ print(f"null-world biobank OR {ncc_default['ratio']:.2f}: E-value {spurious_e:.2
 #
 # In the hospital case-control, the bottom row of the grid (no loss after onset) is still
 # below 1 without the latitude factor. Heat-sensitive patients (58%) lose a further 30% of
-# their sun-made 25(OH)D after onset (`reverse_causation.heat_sun_loss`). Rerun that grid
-# point with the heat loss set to 0 too (`bias.rerun_point`). Then also stop patients from
+# their sun-made 25(OH)D after onset (`reverse_causation.heat_sun_loss`), and disability
+# costs a further 3% per EDSS point (`reverse_causation.disability_sun_loss_per_edss`).
+# Rerun that grid point with both set to 0 too (`bias.rerun_point`). Then also stop patients from
 # starting vitamin D after diagnosis (`reverse_causation.supplement_share = 0`; 82% do in
 # the world, Jelinek 2015). What happens at each step?
 
@@ -299,7 +300,8 @@ print(f"null-world biobank OR {ncc_default['ratio']:.2f}: E-value {spurious_e:.2
 steps = {
     "no latitude factor, no loss after onset": {
         "ms.latitude_hr_per_10_degrees": 1.0, "reverse_causation.onset_sun_loss": 0.0,
-        "reverse_causation.heat_sun_loss": 0.0},
+        "reverse_causation.heat_sun_loss": 0.0,
+        "reverse_causation.disability_sun_loss_per_edss": 0.0},
 }
 steps["... and no supplements after diagnosis"] = {
     **steps["no latitude factor, no loss after onset"], "reverse_causation.supplement_share": 0.0}

@@ -33,6 +33,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from .disability import DisabilityParams
 from .era import CalendarParams
 from .errors import (
     ParameterError,
@@ -75,7 +76,7 @@ SECTIONS = {
     cls.section_name: cls
     for cls in (PopulationParams, AncestryParams, GeneticsParams, BehaviourParams,
                 InfectionParams, SunParams, VitaminDParams, MSParams, ReverseCausationParams,
-                RelapseParams, MeasurementParams, CalendarParams)
+                RelapseParams, MeasurementParams, CalendarParams, DisabilityParams)
 }
 
 
@@ -97,6 +98,7 @@ class Scenario:
     relapse: RelapseParams = field(default_factory=RelapseParams)
     measurement: MeasurementParams = field(default_factory=MeasurementParams)
     calendar: CalendarParams = field(default_factory=CalendarParams)
+    disability: DisabilityParams = field(default_factory=DisabilityParams)
 
     def __deepcopy__(self, memo):
         """A scenario is immutable (frozen records of numbers, strings and tuples), so a

@@ -335,6 +335,13 @@ class ReverseCausationParams(Section):
                                      "assumption: no published time-to-start; most patients "
                                      "take vitamin D within a few years (Jelinek 2015)",
                                      "mean time from diagnosis to starting supplements")
+    disability_sun_loss_per_edss: float = param(0.03, "proportion per EDSS point", 0.0, 0.2,
+                                                "van der Mei et al., J Neurol 2007;254:581 "
+                                                "(less sun exposure and lower 25(OH)D with "
+                                                "higher EDSS); size assumed",
+                                                "extra share of sun-derived 25(OH)D lost per "
+                                                "EDSS point of disability progression "
+                                                "(simlib.disability)")
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from . import drift, era, history, measure
+from . import disability, drift, era, history, measure
 from .scenario import Scenario
 from .scm import Model, Node
 
@@ -361,14 +361,17 @@ def ms_activity(rng, n, health_consciousness, relapse):
                   + log_health * health_consciousness - log_health ** 2 / 2)
 
 
-def after_onset_sun_loss(heat_sensitive, ms_activity, reverse_causation):
-    """Share of sun-derived 25(OH)D lost after onset: disability, fatigue, heat.
+def after_onset_sun_loss(heat_sensitive, ms_activity, edss_progression, reverse_causation):
+    """Share of sun-derived 25(OH)D lost after onset: fatigue, heat, disability.
 
-    Grows with disease activity: more active MS, more disability, less time outdoors.
+    Grows with disease activity (more active MS, more fatigue and disability, less time
+    outdoors) and with the disability of progression at the survey
+    (``disability_sun_loss_per_edss`` per EDSS point; :mod:`simlib.disability`).
     """
     rc = reverse_causation
     base = rc.onset_sun_loss + rc.heat_sun_loss * heat_sensitive
-    return np.minimum(base * ms_activity ** rc.activity_disability_power, 1.0)
+    disabled = rc.disability_sun_loss_per_edss * edss_progression
+    return np.minimum(base * ms_activity ** rc.activity_disability_power + disabled, 1.0)
 
 
 def vitd_after_onset_nmol(vitd_mean_nmol, sun_vitd_nmol, after_onset_sun_loss):
@@ -449,6 +452,9 @@ def _history_equations(s: Scenario):
           doc="age at death from MS excess mortality"),
         p("alive", history.alive), p("death_age", history.death_age),
         p("heat_sensitive", heat_sensitive), p("ms_activity", ms_activity),
+        p("progressive_onset", disability.progressive_onset),
+        p("progression_speed", disability.progression_speed),
+        p("edss_progression", disability.edss_progression),
         p("after_onset_sun_loss", after_onset_sun_loss),
         p("post_dx_supplement_iu", post_dx_supplement_iu),
         p("post_dx_supplement_start_age", post_dx_supplement_start_age),
@@ -457,6 +463,7 @@ def _history_equations(s: Scenario):
         p("vitd_on_supplement_nmol", vitd_on_supplement_nmol),
         p("relapse_expected", history.relapse_expected),
         p("relapse_count", history.relapse_count),
+        p("edss", disability.edss),
         p("vitd_drift_key", drift.drift_key,
           doc="key of the person's 25(OH)D drift over the years (simlib.drift)"),
         p("vitd_survey_nmol", measure.vitd_survey_nmol),

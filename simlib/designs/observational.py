@@ -94,11 +94,17 @@ register_design(Design(
 
 # -------------------------------------------------------------- cross-sectional
 def cross_sectional_sample(world, people, rng, population, survey_size):
-    """A survey of adults: prevalent diagnosed MS and one blood draw on the survey day."""
+    """A survey of adults: prevalent diagnosed MS and one blood draw on the survey day.
+
+    ``edss`` is the disability score of people with diagnosed MS (examined at the
+    survey; :mod:`simlib.disability`), 0 for the others.
+    """
     rows = sample_rows(rng, _adults(people), survey_size)
+    diagnosed = people["diagnosis_age"].to_numpy()[rows] < people["age"].to_numpy()[rows]
     data = pd.DataFrame({
-        "ms": people["diagnosis_age"].to_numpy()[rows] < people["age"].to_numpy()[rows],
+        "ms": diagnosed,
         "vitd_nmol": people["vitd_survey_nmol"].to_numpy()[rows],
+        "edss": np.where(diagnosed, people["edss"].to_numpy()[rows], 0.0),
         "age": people["age"].to_numpy()[rows], **covariate_frame(people, rows),
     })
     return Study("cross-sectional", data, _estimand(world, people))
@@ -121,7 +127,7 @@ register_design(Design(
     {"logit": survey_logit, "logit-adjusted": survey_logit_adjusted},
     {"population": Option(1_000_000, "people simulated", 10_000, 50_000_000),
      "survey_size": Option(300_000, "adults surveyed", 100, 50_000_000)},
-    BASE_COLUMNS,
+    BASE_COLUMNS + ("edss",),
 ))
 
 

@@ -77,6 +77,7 @@ NODE_OF_PARAMETER = {
     "reverse_causation.activity_disability_power": "after_onset_sun_loss",
     "reverse_causation.onset_sun_loss": "after_onset_sun_loss",
     "reverse_causation.heat_sun_loss": "after_onset_sun_loss",
+    "reverse_causation.disability_sun_loss_per_edss": "after_onset_sun_loss",
     # each design's year (simlib.era): birth years (and so the women's hazard and who
     # has MS), the survey year's supplement dose and the patients' start of vitamin D
     "calendar.survey_year": ("birth_year", "supplement_iu", "post_dx_supplement_start_age"),

@@ -6,7 +6,8 @@ The experiment behind notebook ``03_reverse_causation``. In the simulated world 
 * in the **prodrome** (5-10 years before the first symptoms) people lose a share of their
   sun-derived 25(OH)D (``prodrome_sun_loss``; Wijnands et al. 2017, Disanto et al. 2018);
 * after **onset**, disability, fatigue and heat sensitivity keep them indoors
-  (``onset_sun_loss``, ``heat_sun_loss``; BMC Neurol 2011;11:27);
+  (``onset_sun_loss``, ``heat_sun_loss``; BMC Neurol 2011;11:27;
+  ``disability_sun_loss_per_edss`` per EDSS point, :mod:`simlib.disability`);
 * after **diagnosis** most start vitamin D supplements (``supplement_share``: 82% in the
   survey of Jelinek et al., BMC Neurol 2015;15:132), mostly 2,000-5,000 IU/day.
 
@@ -28,6 +29,8 @@ Hernan MA, Robins JM. Causal Inference: What If. 2020 (reverse causation).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -56,6 +59,7 @@ PARAMETER_NODES = {
     "onset_sun_loss": ("after_onset_sun_loss",),
     "heat_sun_loss": ("after_onset_sun_loss",),
     "activity_disability_power": ("after_onset_sun_loss",),
+    "disability_sun_loss_per_edss": ("after_onset_sun_loss",),
     "heat_sensitive_share": ("heat_sensitive",),
     "supplement_share": ("post_dx_supplement_iu",),
     "supplement_health_log_or": ("post_dx_supplement_iu",),
@@ -257,8 +261,10 @@ def trajectory(people: pd.DataFrame, years=None, onset_ages=(20.0, 50.0)) -> pd.
     Returns
     -------
     pandas.DataFrame
-        ``years_since_onset, mean_nmol`` and ``before_nmol`` (the same people's long-term
-        mean before MS, the causal exposure).
+        ``years_since_onset, mean_nmol``, ``without_ms_nmol`` (the same people at the
+        same ages had MS changed nothing: drift, season and the supplement era of each
+        calendar year only) and ``before_nmol`` (their long-term mean in the survey
+        year, the causal exposure).
     """
     years = np.arange(-12.0, 20.5, 0.5) if years is None else np.asarray(years, dtype=float)
     onset = people["ms_onset_age"].to_numpy()
@@ -266,14 +272,22 @@ def trajectory(people: pd.DataFrame, years=None, onset_ages=(20.0, 50.0)) -> pd.
     if len(chosen) == 0:
         raise SimlibError("no MS onsets in this population: raise n")
     scenario = people.attrs["scenario"]
-    part = [people[c].to_numpy()[chosen] for c in LEVEL_COLUMNS]
-    means = [measure.true_level(onset[chosen] + t, *part, scenario.sun,
-                                scenario.reverse_causation, scenario.measurement,
-                                scenario.calendar).mean()
-             for t in years]
+    part = {c: people[c].to_numpy()[chosen] for c in LEVEL_COLUMNS}
+    untouched = {**part, "after_onset_sun_loss": np.zeros(len(chosen)),
+                 "post_dx_supplement_start_age": np.full(len(chosen), np.inf)}
+    quiet = replace(scenario.reverse_causation, prodrome_sun_loss=0.0)
+
+    def mean_level(columns, rc, t):
+        return measure.true_level(onset[chosen] + t, *(columns[c] for c in LEVEL_COLUMNS),
+                                  scenario.sun, rc, scenario.measurement,
+                                  scenario.calendar).mean()
+
+    means = [mean_level(part, scenario.reverse_causation, t) for t in years]
+    without = [mean_level(untouched, quiet, t) for t in years]
     before = people["vitd_mean_nmol"].to_numpy()[chosen].mean()
     return pd.DataFrame({"years_since_onset": years, "mean_nmol": means,
-                         "before_nmol": before, "people": len(chosen)})
+                         "without_ms_nmol": without, "before_nmol": before,
+                         "people": len(chosen)})
 
 
 def trajectory_plot(curves: dict[str, pd.DataFrame], ax=None, scenario: Scenario | None = None):
@@ -304,6 +318,9 @@ def trajectory_plot(curves: dict[str, pd.DataFrame], ax=None, scenario: Scenario
     for (label, curve), colour in zip(curves.items(), ("C0", "C2", "C1", "C3"), strict=False):
         ax.plot(curve["years_since_onset"], curve["mean_nmol"], color=colour, label=label)
     first = next(iter(curves.values()))
+    ax.plot(first["years_since_onset"], first["without_ms_nmol"], color="0.45", ls=":",
+            lw=1.2, label="the same people had MS changed nothing\n(supplement era by "
+                          "calendar year)")
     ax.axhline(first["before_nmol"].iloc[0], color=TRUTH, ls="--", lw=1.2,
                label="their long-term 25(OH)D before MS\n(the exposure that matters)")
     ax.set_xlabel("years since MS onset (first symptoms)")
