@@ -7,7 +7,8 @@ are never fitted to: they say whether the world reproduces what it was never tol
 (prevalent cases against controls in two eras, tracking of 25(OH)D over decades, US
 prevalence and its sex ratio, MS by race in the US, the within-US latitude contrast
 in a cohort, relapse seasonality, supplement use by calendar year, the sex ratio by
-birth decade, supplement users in the Nurses' Health Study, disability).
+birth decade, supplement users in the Nurses' Health Study, disability, and migrants
+by age at immigration, chosen when residence history was added).
 
 Each figure is computed by a short function on one simulated population per survey
 year (the year the published study was done, :attr:`Check.year`), with the study's
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import calibrate
+from . import calibrate, history
 from .designs.common import LEVEL_COLUMNS, blood_draw, window_rate
 from .scenario import Scenario
 from .world import REGIONS, build_world
@@ -47,7 +48,7 @@ UK = ("Wales", "Scotland")
 COLUMNS = ("region_id", "alive", "age", "female", "diagnosis_age", "vitd_survey_nmol",
            "skin_dark", "ms_onset_age", "ms_log_hazard_ratio", "supplement_iu") + LEVEL_COLUMNS
 #: Columns read when the world has them (mechanisms not every world has).
-OPTIONAL_COLUMNS = ("edss",)
+OPTIONAL_COLUMNS = ("edss", "birth_region_id", "age_at_move")
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,30 @@ def disability_correlation(people, scenario, rng):
                              _column(people, "edss")[cases])[0, 1])
 
 
+def migrants_uk_to_australia(people, scenario, rng):
+    """UK-born Australians on the 1981 census: MS risk, arrived aged 0-14 / 15-39.
+
+    Arrivals of 1947-1981 (moved at most 34 years before the census), aged under 80.
+    Risk is the expected probability of onset by the census, ``1 - exp(-H)`` with ``H``
+    the person's cumulative hazard: crude, like the published absolute risks, and free
+    of event-count noise (the world's 1981 Australia holds a few dozen such cases).
+    """
+    if "age_at_move" not in people:
+        return None
+    age, moved = _column(people, "age"), _column(people, "age_at_move")
+    born = REGIONS["region"].to_numpy()[_column(people, "birth_region_id")]
+    arrivals = (_column(people, "alive") & np.isin(born, UK) & (age < 80)
+                & _in_regions(people, ("Queensland", "Tasmania")) & (age - moved <= 34))
+    edges, cumulative = history.band_edges(), history.baseline_cumulative(scenario.ms)
+    hazard = np.exp(_column(people, "ms_log_hazard_ratio")) \
+        * np.interp(np.minimum(age, edges[-1]), edges, cumulative)
+    risk = -np.expm1(-hazard)
+    child, adult = arrivals & (moved < 15), arrivals & (moved >= 15) & (moved < 40)
+    if not child.any() or not adult.any():
+        return float("nan")
+    return calibrate.ratio(risk[child].mean(), risk[adult].mean())
+
+
 CHECKS = (
     Check("val_cases_controls_wmd", 2005, "ci", cases_minus_controls_pooled,
           "prevalent diagnosed adults minus controls matched on sex and 10-year age, "
@@ -322,6 +347,11 @@ CHECKS = (
     Check("val_disability_correlation", 2012, "ci", disability_correlation,
           "measured 25(OH)D against EDSS among prevalent cases",
           missing="the world has no disability (EDSS) yet"),
+    Check("val_migrants_uk_australia", 1981, "rel:0.35", migrants_uk_to_australia,
+          "UK-born residents of Queensland and Tasmania, arrived 1947-81 aged 0-14 / 15-39, "
+          "expected risk of onset by the census (35%: about 2 SE of a log ratio with some 40 "
+          "cases arriving as children)",
+          missing="the world has no residence history yet"),
 )
 
 
