@@ -38,6 +38,7 @@ population = teaching.size(2_000_000, 200_000)  # people simulated per world, ec
 survey_per_region = 2000  # adults per region with one blood draw (regional mean 25(OH)D)
 individual_population = teaching.size(1_000_000, 200_000)  # people, individual analysis
 panel_size = teaching.size(2_000_000, 200_000)  # people simulated once for the slider panel
+migrant_population = teaching.size(4_000_000, 400_000)  # Australians simulated, migrants study
 latitude_hr_per_10_degrees = 3.116  # panel: unexplained latitude factors (HR per 10 degrees)
 uvb_hr_per_doubling = 0.9  # panel: sun acting on MS without vitamin D (HR per doubling of UVB)
 vitd_hr_per_25nmol = 1.0  # panel: true vitamin D effect (HR per +25 nmol/L; 1 = null world)
@@ -46,7 +47,7 @@ vitd_hr_per_25nmol = 1.0  # panel: true vitamin D effect (HR per +25 nmol/L; 1 =
 import numpy as np
 
 from simlib import build_world, load_scenario, plots, widgets
-from simlib.experiments import latitude, latitude_panel
+from simlib.experiments import latitude, latitude_panel, migration
 from simlib.truth import true_effects
 
 # %% [markdown]
@@ -235,6 +236,38 @@ step_table[step_table["measure"] == "prevalence"][["world", "ratio", "truth_rati
 # of MS have.
 
 # %% [markdown]
+# ## Migrants: when does place act?
+#
+# Another classic line of evidence follows people who moved. McLeod, Hammond and
+# Kurtzke (2011) counted MS among immigrants from the UK and Ireland to Australia at the
+# 1981 census: 22 per 100,000 among those who arrived aged 0-14 and 54 per 100,000
+# among those who arrived at 15-39. Earlier studies in South Africa and Israel found the
+# same: people who move young take on more of the risk of their new home.
+#
+# The world has a birthplace for everyone and an age at moving for migrants
+# (`simlib.residence`). Place acts on MS through an exposure window that closes around
+# age 15, so a migrant's risk mixes birthplace and new home by the share of the window
+# spent in each. The `migrants` design surveys UK-born Australians on a 1981 census day
+# and compares prevalence by age at arrival.
+
+# %%
+migrants = migration.migrant_studies(("null", "causal"), migrant_population, seed)
+teaching.show(migration.arrival_figure(migrants))
+migration.estimates_table(migrants).round(3)
+
+# %% [markdown]
+# Those who arrived as children have MS at a third to two fifths of the rate of those
+# who arrived later, and the youngest arrivals come close to Australians born in
+# Australia. The same gradient shows in the
+# null world as in the causal world. A migrant study shows that *something about a
+# place acts in childhood*: latitude factors, UVB acting on the immune system, the age of
+# EBV infection, or vitamin D. It cannot tell these apart, any more than the regional
+# gradient can. The prevalence ratio is also only an estimate of the causal contrast
+# (the truth column: the same migrants had they all moved at the child movers' mean age
+# against the later movers' mean age): it counts survivors with a diagnosis, and the two
+# groups differ in age.
+
+# %% [markdown]
 # ## What happened and why
 #
 # * In both worlds, MS prevalence and incidence rise steeply with latitude and fall with
@@ -347,3 +380,26 @@ latitude_panel.survey_size_table(panel, (20, 100, 500, 5000), latitude_hr_per_10
 # (regression dilution: error in the exposure flattens the slope). With 5,000 adults the
 # estimate settles, but it settles on the confounded ecological slope, not on the truth:
 # a bigger survey fixes the noise, not the bias.
+
+# %% [markdown]
+# ### Exercise 4: A window that stays open
+#
+# Suppose place acted on MS at any age, not mainly in childhood: rerun the migrant study
+# with `residence.window_mid_age = 60` and `residence.window_spread_years = 30`. What
+# happens to the gradient by age at arrival, and what would that have told the
+# researchers of the 1970s?
+
+# %% tags=["solution"]
+open_window = load_scenario("null").with_values({"residence.window_mid_age": 60.0,
+                                                 "residence.window_spread_years": 30.0})
+open_studies = migration.migrant_studies({"null, window open": open_window},
+                                         migrant_population, seed)
+teaching.show(migration.arrival_figure(open_studies, open_window))
+migration.estimates_table(open_studies).round(3)
+
+# %% [markdown] tags=["solution"]
+# With the window open all life, the prevalence falls only gently with age at arrival
+# and the child/adult ratio moves towards 1: adults who moved still spend much of their
+# window at the new home. The sharp step around 15 in the published migrant studies is
+# what suggested an exposure window in childhood and adolescence; a flat curve would have
+# said that place acts whenever one lives there.

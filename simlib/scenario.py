@@ -43,6 +43,7 @@ from .errors import (
     nearest,
 )
 from .params import field_names, spec_of
+from .residence import ResidenceParams
 from .scenario_files import (
     _MAKE_ONE,
     _brief,
@@ -76,7 +77,8 @@ SECTIONS = {
     cls.section_name: cls
     for cls in (PopulationParams, AncestryParams, GeneticsParams, BehaviourParams,
                 InfectionParams, SunParams, VitaminDParams, MSParams, ReverseCausationParams,
-                RelapseParams, MeasurementParams, CalendarParams, DisabilityParams)
+                RelapseParams, MeasurementParams, CalendarParams, DisabilityParams,
+                ResidenceParams)
 }
 
 
@@ -99,6 +101,7 @@ class Scenario:
     measurement: MeasurementParams = field(default_factory=MeasurementParams)
     calendar: CalendarParams = field(default_factory=CalendarParams)
     disability: DisabilityParams = field(default_factory=DisabilityParams)
+    residence: ResidenceParams = field(default_factory=ResidenceParams)
 
     def __deepcopy__(self, memo):
         """A scenario is immutable (frozen records of numbers, strings and tuples), so a

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from . import disability, drift, era, history, measure
+from . import disability, drift, era, history, measure, residence
 from .scenario import Scenario
 from .scm import Model, Node
 
@@ -95,9 +95,14 @@ def _region_column(column, region_id):
     return REGIONS[column].to_numpy()[region_id]
 
 
-def ancestry_north(rng, region_id, ancestry):
-    """Share of northern-European ancestry: beta around the region's mean."""
-    mean = _region_column("ancestry_mean", region_id)
+def _birth_region_column(column, birth_region_id):
+    return REGIONS[column].to_numpy()[birth_region_id]
+
+
+def ancestry_north(rng, birth_region_id, ancestry):
+    """Share of northern-European ancestry: beta around the birth region's mean
+    (migrants bring their ancestry; :mod:`simlib.residence`)."""
+    mean = _region_column("ancestry_mean", birth_region_id)
     return rng.beta(mean * ancestry.concentration, (1 - mean) * ancestry.concentration)
 
 
@@ -277,23 +282,58 @@ def seasonal_amplitude_nmol(sun_vitd_nmol, latitude_deg, sun):
 
 
 # -------------------------------------------------------------------- MS hazard
+def place_log_hazard(latitude_deg, uvb_dose, ms):
+    """Log hazard ratio of the place one lives in: the latitude factor and the UVB dose."""
+    return (np.log(ms.uvb_hr_per_doubling) * np.log2(uvb_dose)
+            + np.log(ms.latitude_hr_per_10_degrees)
+            * (np.clip(latitude_deg, ms.latitude_floor_deg, ms.latitude_plateau_deg)
+               - history.REFERENCE_LATITUDE) / 10.0)
+
+
+def birth_uvb_dose(birth_latitude_deg, birth_cloudiness, outdoor_hours, behaviour, sun):
+    """UVB dose the person would get at their birthplace (as :func:`uvb_dose`)."""
+    return uvb_dose(birth_latitude_deg, birth_cloudiness, outdoor_hours, behaviour, sun)
+
+
+def birth_sun_vitd_nmol(birth_uvb_dose, skin_dark, vitd_person_factor, sun, ancestry):
+    """Sun-derived 25(OH)D at the birthplace (nmol/L, as :func:`sun_vitd_nmol`)."""
+    return sun_vitd_nmol(birth_uvb_dose, skin_dark, vitd_person_factor, sun, ancestry)
+
+
+def window_vitd_nmol(vitd_mean_nmol, sun_vitd_nmol, birth_sun_vitd_nmol,
+                     residence_window_share):
+    """Long-term 25(OH)D over the exposure window (nmol/L): the MS exposure.
+
+    The residence's long-term level with the birthplace's sunlight for the share of
+    the window spent there (:mod:`simlib.residence`); exactly ``vitd_mean_nmol`` for
+    people who never moved. An intervention on ``vitd_mean_nmol`` shifts it by the
+    same amount: the world's causal effect of 25(OH)D is not confined to the window,
+    only which place's sunlight made the level.
+    """
+    at_birthplace = vitd_mean_nmol + birth_sun_vitd_nmol - sun_vitd_nmol
+    return np.maximum(residence.window_mix(vitd_mean_nmol, at_birthplace,
+                                           residence_window_share), measure.LOWEST_NMOL)
+
+
 def ms_log_hazard_ratio(female, hla_drb1_1501, ebv_infected, infectious_mononucleosis, obese,
-                        smoker, uvb_dose, latitude_deg, vitd_mean_nmol, vitd_raising_alleles,
+                        smoker, uvb_dose, latitude_deg, birth_uvb_dose, birth_latitude_deg,
+                        residence_window_share, window_vitd_nmol, vitd_raising_alleles,
                         birth_year, ms, genetics, calendar):
     """Log hazard ratio of MS onset relative to the reference person of ``ms.baseline``.
 
-    Women's hazard ratio drifts with birth year (:func:`simlib.era.female_log_hr_trend`).
+    The place terms (latitude, UVB, 25(OH)D) are averaged over the exposure window
+    between birthplace and residence (:mod:`simlib.residence`). Women's hazard ratio
+    drifts with birth year (:func:`simlib.era.female_log_hr_trend`).
     """
+    place = residence.window_mix(place_log_hazard(latitude_deg, uvb_dose, ms),
+                                 place_log_hazard(birth_latitude_deg, birth_uvb_dose, ms),
+                                 residence_window_share)
     lp = (np.log(ms.hr_female) * female + np.log(ms.hr_hla) * hla_drb1_1501
           + np.log(ms.hr_ebv) * (ebv_infected.astype(float) - 1.0)
           + np.log(ms.hr_im) * infectious_mononucleosis + np.log(ms.hr_obesity) * obese
-          + np.log(ms.hr_smoking) * smoker
-          + np.log(ms.uvb_hr_per_doubling) * np.log2(uvb_dose)
-          + np.log(ms.latitude_hr_per_10_degrees)
-          * (np.clip(latitude_deg, ms.latitude_floor_deg, ms.latitude_plateau_deg)
-             - history.REFERENCE_LATITUDE) / 10.0)
+          + np.log(ms.hr_smoking) * smoker + place)
     alleles = vitd_raising_alleles - 2 * sum(genetics.allele_freq)
-    return lp + vitd_log_hazard(vitd_mean_nmol, ms) \
+    return lp + vitd_log_hazard(window_vitd_nmol, ms) \
         + np.log(genetics.pleiotropy_hr_per_allele) * alleles \
         + era.female_log_hr_trend(female, birth_year, calendar)
 
@@ -405,8 +445,17 @@ def _equations(s: Scenario):
     p = partial(_equation, scenario=s)
     region = [p(col, partial(_region_column, col), doc=f"{col} of the region")
               for col in ("latitude_deg", "southern", "cloudiness")]
+    birth = [p(f"birth_{col}", partial(_birth_region_column, col), doc=f"{col} of the birth region")
+             for col in ("latitude_deg", "cloudiness")]
+    names = tuple(REGIONS["region"])
     return [
         p("female", female), p("region_id", region_id), *region,
+        p("born_elsewhere", residence.born_elsewhere, region_names=names),
+        p("birth_region_id", residence.birth_region_id, region_names=names),
+        p("age_at_move", residence.age_at_move),
+        p("residence_window_share", residence.residence_window_share), *birth,
+        p("birth_uvb_dose", birth_uvb_dose), p("birth_sun_vitd_nmol", birth_sun_vitd_nmol),
+        p("window_vitd_nmol", window_vitd_nmol),
         p("ancestry_north", ancestry_north), p("hla_drb1_1501", hla_drb1_1501),
         p("skin_dark", skin_dark),
         *[p(col, snp_count, index=i, doc=f"raising alleles at {snp.upper()}")

@@ -127,7 +127,9 @@ DEGENERATE = [  # design, estimator, scenario values, options, words every failu
     ("cohort", None, {}, {"age_low": 30.0, "age_high": 30.01}, None),
     ("nested-case-control", None, NO_MS, {}, "no MS cases diagnosed"),
     ("nested-case-control", "conditional-logit-adjusted", {}, {}, None),
-    ("nested-case-control", None, {}, {"follow_up_years": 0.5}, "no MS cases diagnosed"),
+    # half a year: no cases, or a case or two too few for the matched fit (named)
+    ("nested-case-control", None, {}, {"follow_up_years": 0.5},
+     ("no MS cases diagnosed", "too few cases")),
     ("nested-case-control", None, {}, {"lag_years": 19.0}, "more than 19 years after"),
     ("trial", None, NO_MS, {}, "no MS cases"),
     ("trial", "cox-itt", {}, {"follow_up_years": 0.25}, "no MS cases"),

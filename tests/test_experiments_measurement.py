@@ -136,12 +136,17 @@ def test_a_repeat_one_year_later_overestimates_the_reliability_under_drift():
                                                within_person_sd_nmol=4.0, assay_cv=0.1,
                                                drift_log_sd=0.20, drift_years=6.0)
     data = dilution.dilution_study(world, 200_000, seed=3)
-    table = dilution.repeat_interval_table(data, world.measurement, years=(1, 4), seed=1,
-                                           size=4000).set_index("years_later")
-    oracle = table["oracle_ratio"].iloc[0]
-    # SE of a slope from 4,000 controls about 0.012
-    assert table.loc[1, "repeat_ratio"] > oracle + 0.15
-    assert table.loc[4, "repeat_ratio"] < table.loc[1, "repeat_ratio"] - 0.06
-    assert table.loc[4, "share_recovered"] > table.loc[1, "share_recovered"]
+    # one 4,000-control repeat study varies by about 0.04 in its gap to the truth (the
+    # drift paths differ by seed), so average eight: SE of the mean gap about 0.014
+    tables = [dilution.repeat_interval_table(data, world.measurement, years=(1, 4), seed=s,
+                                             size=4000).set_index("years_later")
+              for s in range(1, 9)]
+    oracle = np.mean([t["oracle_ratio"].iloc[0] for t in tables])
+    one_year = np.mean([t.loc[1, "repeat_ratio"] for t in tables])
+    four_years = np.mean([t.loc[4, "repeat_ratio"] for t in tables])
+    assert one_year > oracle + 0.15
+    # SE of the mean difference between the 1- and 4-year repeats about 0.007
+    assert four_years < one_year - 0.04
+    assert all(t.loc[4, "share_recovered"] > t.loc[1, "share_recovered"] for t in tables)
     with pytest.raises(ParameterError, match="years_later=5"):
         dilution.repeat_interval_table(data, world.measurement, years=(5,))

@@ -34,6 +34,8 @@ def test_same_seed_bitwise_identical_and_seeds_differ(null_people):
     ("reverse_causation.onset_sun_loss=0.5", ["after_onset_sun_loss"]),
     ("disability.residual_step_share=0.8", ["edss"]),
     ("measurement.drift_log_sd=0.4", ["vitd_survey_nmol"]),
+    ("residence.migration_scale=2", ["born_elsewhere"]),
+    ("residence.window_mid_age=30", ["residence_window_share"]),
 ])
 def test_changing_a_parameter_leaves_unrelated_columns_bitwise_identical(
         null_people, override, roots):

@@ -5,7 +5,14 @@ Each design takes a simulated population and a random generator and returns a
 estimand it targets, with its true value computed on the same people.
 """
 
-from . import mendelian, observational, prospective, relapses, trial  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    mendelian,
+    migrants,
+    observational,
+    prospective,
+    relapses,
+    trial,
+)
 from .base import (
     DESIGNS,
     Design,
@@ -21,7 +28,7 @@ from .base import (
 #: Designs in teaching order (the registry holds them in import order).
 ORDER = ("ecological", "cross-sectional", "hospital-case-control", "cohort",
          "nested-case-control", "trial", "mr-one-sample", "mr-two-sample", "relapse-cohort",
-         "supplement-users", "supplement-starters")
+         "supplement-users", "supplement-starters", "migrants")
 
 
 def design_names() -> list[str]:

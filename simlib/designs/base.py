@@ -268,6 +268,7 @@ DESIGN_YEARS = {
     "trial": 2014,  # VITAL 2011-2017, D-Lay MS 2013-2020
     "mr-one-sample": 2008,  # UK Biobank baseline 2006-2010
     "mr-two-sample": 2008,
+    "migrants": 1981,  # Australian census of 1981 (McLeod et al. 2011)
 }
 
 

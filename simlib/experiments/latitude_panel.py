@@ -16,6 +16,7 @@ factors for CNS demyelination. Neurology 2011;76:540-548.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -38,9 +39,10 @@ class PanelPopulation:
     onset_model: Model
 
 
-HAZARD_PARENTS = ("female", "hla_drb1_1501", "ebv_infected", "infectious_mononucleosis",
-                  "obese", "smoker", "uvb_dose", "latitude_deg", "vitd_mean_nmol",
-                  "vitd_raising_alleles", "birth_year")
+#: the people's columns the world's onset equation reads (its own signature, so the panel
+#: follows any change to the equation: place of birth, exposure window, era)
+HAZARD_PARENTS = tuple(name for name in inspect.signature(world.ms_log_hazard_ratio).parameters
+                       if name not in ("ms", "genetics", "calendar"))
 
 
 def panel_population(scenario="null", n: int = 1_000_000, seed: int = 1) -> PanelPopulation:
