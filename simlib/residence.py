@@ -60,7 +60,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from .errors import ParameterError
 from .params import Section, param
 
 #: Share of each region's residents born in another region of the world, and the
@@ -128,11 +127,6 @@ class ResidenceParams(Section):
                                        "1978; Rotstein et al., Neurology 2019: HR 0.73 landing "
                                        "at 16-30 and 0.55 at 31-45 vs under 15)",
                                        "how gradually the window closes (logistic spread)")
-
-    def check(self):
-        if self.window_mid_age < 0:
-            raise ParameterError(f"residence.window_mid_age={self.window_mid_age:g} must be "
-                                 "0 or more")
 
 
 def _flow_arrays(region_names):

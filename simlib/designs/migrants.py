@@ -118,9 +118,11 @@ def _estimand(world, people, rows, data, child_age) -> Estimand:
     natural_lp = people["ms_log_hazard_ratio"].to_numpy()[rows]
     natural = people["ms_onset_age"].to_numpy()[rows]
     census = data["age"].to_numpy()
+    migrants = {c: people[c].to_numpy()[rows] for c in people}
+    seed = population_seed(people)
     rates = []
     for move_age in (ages[child].mean(), ages[~child].mean()):
-        lp = _log_hazard_if_moved_at(world, people, move_age)[rows]
+        lp = _log_hazard_if_moved_at(world, migrants, seed, move_age)
         onset = history.onset_after_change(natural, natural_lp, lp, np.zeros(len(rows)), ms)
         expected, time = window_rate(onset, lp, np.zeros(len(rows)), census, ms)
         rates.append(expected / time if time > 0 else 0.0)
@@ -128,11 +130,17 @@ def _estimand(world, people, rows, data, child_age) -> Estimand:
                     log_difference(*rates), TRUTH_SCALE)
 
 
-def _log_hazard_if_moved_at(world, people, move_age):
-    columns = {c: people[c].to_numpy() for c in people}
+def _log_hazard_if_moved_at(world, migrants, seed, move_age):
+    """The migrants' log hazard ratios had they moved at ``move_age``.
+
+    Only the migrants are evaluated: every node between ``age_at_move`` and the hazard
+    (window share, window 25(OH)D, hazard) is deterministic given its reused parents,
+    so their values are those of the whole population's evaluation, bit for bit.
+    """
     moved = world.do(age_at_move=lambda natural: np.where(np.isfinite(natural), move_age,
                                                           natural))
-    return moved.evaluate(len(people), population_seed(people), reuse=columns,
+    n = len(next(iter(migrants.values())))
+    return moved.evaluate(n, seed, reuse=migrants,
                           keep=("ms_log_hazard_ratio",))["ms_log_hazard_ratio"]
 
 
