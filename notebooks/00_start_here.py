@@ -281,9 +281,11 @@ compare = vitd_table[["share_below_50"]].join(ms_table[["prevalence_per_100k"]])
 compare.loc[["Southern Europe", "Western Norway", "Queensland"]].round(2)
 
 # %% [markdown] tags=["solution"]
-# Southern Europe has about as many adults below 50 nmol/L as western Norway (darker skin
-# and little fortification), yet several times less MS. Regions with the same vitamin D
-# status differ widely in MS: something other than vitamin D drives most of the gradient
+# Southern Europe has fewer adults below 50 nmol/L than western Norway (about 40% against
+# 55%: more sun, though little fortification and no cod-liver oil), but about a quarter of
+# its MS prevalence: the MS contrast is far larger than the vitamin D contrast, and
+# Queensland, with almost no one below 50, still has MS. Something other than vitamin D
+# drives most of the gradient
 # (notebook 01 names the candidates: ancestry and HLA, the timing of EBV infection, sun
 # acting without vitamin D, and unexplained latitude factors).
 

@@ -75,7 +75,8 @@ latitude.published_gradient()[["quantity", "value", "unit", "latitude_deg", "cit
 #   2011), the arrow from `uvb_dose` into MS risk that does not pass through 25(OH)D;
 # * **unexplained latitude factors**: the direct arrow from `latitude_deg` into MS risk,
 #   fitted so that the world reproduces the registers' high incidence in Scotland, Wales
-#   and western Norway (`ms.latitude_hr_per_10_degrees`, HR 3.1 per 10 degrees);
+#   and western Norway against mid latitudes, and the ratios between three US surveys
+#   (`ms.latitude_hr_per_10_degrees`, HR 2.2 per 10 degrees);
 # * **diet and supplements**: US milk fortification and supplement use raise 25(OH)D in
 #   some regions whatever their latitude (the arrow from `region_id` to `vitd_mean_nmol`).
 #
@@ -216,7 +217,9 @@ teaching.show(latitude.levels_figure(levels))
 # 1. the unexplained latitude factors (`ms.latitude_hr_per_10_degrees = 1`);
 # 2. then the sun's direct path to MS (`ms.uvb_hr_per_doubling = 1`);
 # 3. then the north-south differences in HLA-DRB1\*15:01 carriage and infectious
-#    mononucleosis (`ancestry.hla_carrier_low = ancestry.hla_carrier_high = 0.2`,
+#    mononucleosis, and the ancestry groups' own MS risk
+#    (`ancestry.hla_carrier_low = ancestry.hla_carrier_high = 0.2`, the same for each
+#    group in `ancestry.group_hla_carrier`, `ancestry.group_ms_hr = [1, 1, 1]`,
 #    `infection.im_log_or_per_degree = 0`).
 #
 # Vitamin D still has no effect in any of these worlds, so the truth stays at 1.

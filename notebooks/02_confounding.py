@@ -61,14 +61,17 @@ null, causal = load_scenario("null"), load_scenario("causal")
 #
 # * **Latitude** (degrees from the equator): less UVB, so less 25(OH)D; and MS is commoner
 #   far from the equator for other reasons too (`ms.latitude_hr_per_10_degrees`, about
-#   3 per 10 degrees, calibrated to the incidence gradient; and more infectious
+#   2.2 per 10 degrees, calibrated to the incidence gradient; and more infectious
 #   mononucleosis at high latitude).
 # * **Sun itself**: UVB lowers MS risk directly, not only through 25(OH)D
 #   (`ms.uvb_hr_per_doubling` = 0.9; Lucas et al., Neurology 2011; Hedstrom et al. 2019).
-# * **Ancestry**: northern-European ancestry raises the frequency of HLA-DRB1\*15:01
-#   (hazard ratio 3; Sturner et al. 2019) and of pale skin, which makes more vitamin D
-#   (Clemens et al., Lancet 1982). This path pushes the other way: people with pale skin
-#   have more 25(OH)D *and* more MS.
+# * **Ancestry**: people of European ancestry carry HLA-DRB1\*15:01 more often (hazard
+#   ratio 3; Sturner et al. 2019), northern Europeans most, and have pale skin, which
+#   makes more vitamin D (Clemens et al., Lancet 1982); Hispanic and Asian Americans have
+#   less MS for reasons not yet known (Langer-Gould et al. 2013). Ancestry and skin are
+#   separate attributes in the world (`simlib.ancestry`), but in a population they go
+#   together, so this path pushes the other way: people with pale skin have more
+#   25(OH)D *and* more MS.
 # * **Obesity**: adolescent obesity raises MS risk (HR 1.9; Hedstrom et al., Mult Scler
 #   2016) and a higher BMI lowers 25(OH)D (-1.15% per kg/m2; Vimaleswaran et al., PLoS Med
 #   2013).

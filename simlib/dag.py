@@ -29,8 +29,9 @@ BEND = 0.38  # half-width of an arrow's straight run in a layer it crosses, in l
 
 #: Key nodes of the world for a readable teaching DAG (``dag_plot(..., collapse=True)``).
 TEACHING_NODES = (
-    "region_id", "latitude_deg", "ancestry_north", "hla_drb1_1501", "vitd_gene_score_nmol",
-    "health_consciousness", "outdoor_propensity", "uvb_dose", "adolescent_bmi", "obese",
+    "region_id", "latitude_deg", "ancestry_group", "ancestry_north", "skin_dark",
+    "hla_drb1_1501", "vitd_gene_score_nmol", "health_consciousness", "outdoor_propensity",
+    "uvb_dose", "adolescent_bmi", "obese",
     "smoker", "ebv_infected", "infectious_mononucleosis", "supplement_iu", "vitd_mean_nmol",
     "ms_log_hazard_ratio", "ms_onset_age", "prodrome_start_age", "diagnosis_age",
     "post_dx_supplement_iu", "vitd_survey_nmol",

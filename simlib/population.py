@@ -19,6 +19,7 @@ import pandas as pd
 from .calibrate import (
     SUMMARY_COLUMNS,
     calibration_table,
+    era_figures,
     figures_from_tally,
     summarise,
     tally,
@@ -200,7 +201,8 @@ def write_report(out: Path, n: int = 2_000_000, seed: int = 1) -> Path:
     """Summary, truth and calibration table of every shipped scenario, as HTML and JSON.
 
     The tracking rows (:mod:`simlib.repeat_measures`) use at most ``TRACKING_N`` people
-    per study, each simulated in its own study year.
+    per study, each simulated in its own study year; the studies of other eras
+    (:data:`simlib.calibrate.ERA_STUDIES`) ``n // 2`` each, in theirs.
     """
     from .repeat_measures import DEFAULT_N as TRACKING_N
     from .repeat_measures import tracking_figures
@@ -212,8 +214,9 @@ def write_report(out: Path, n: int = 2_000_000, seed: int = 1) -> Path:
         people = tally(scenario, n, seed, _chunk(n, None))  # one simulation for both
         summary = population_summary(scenario, n, seed, table=people)
         write_text(out / f"{name}.json", json.dumps(summary, indent=2))
-        table = calibration_table(figures_from_tally(people),
-                                  tracking_figures(scenario, min(n, TRACKING_N), seed))
+        figures = {**figures_from_tally(people),
+                   **era_figures(scenario, max(n // 2, 1), seed, _chunk(n // 2, None))}
+        table = calibration_table(figures, tracking_figures(scenario, min(n, TRACKING_N), seed))
         write_text(out / f"{name}-calibration.csv", table.to_csv())
         sections.append(_html_section(scenario, summary, table))
     sections.append(_validation_section(out, n, seed))

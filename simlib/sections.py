@@ -39,7 +39,7 @@ class PopulationParams(Section):
 
 @dataclass(frozen=True)
 class AncestryParams(Section):
-    """Northern-European ancestry and what it carries (HLA, skin, allele frequencies)."""
+    """Ancestry groups, northern-European ancestry and pigmentation (:mod:`simlib.ancestry`)."""
 
     section_name = "ancestry"
     concentration: float = param(8.0, "beta concentration", 0.5, 1000.0,
@@ -48,14 +48,34 @@ class AncestryParams(Section):
     hla_carrier_low: float = param(0.10, "proportion", 0.0, 1.0,
                                    "controls in southern Europe: 11.2% carriers "
                                    "(J Neuroimmunol 2004;150:178)",
-                                   "HLA-DRB1*15:01 carrier share at ancestry 0")
+                                   "HLA-DRB1*15:01 carrier share of Europeans at northern "
+                                   "ancestry 0")
     hla_carrier_high: float = param(0.30, "proportion", 0.0, 1.0,
                                     "northern European controls, about 25-30% carriers "
                                     "(Sturner et al. 2019)",
-                                    "HLA-DRB1*15:01 carrier share at ancestry 1")
-    dark_skin_low: float = param(0.50, "proportion", 0.0, 1.0,
-                                 "assumption (US census shares of darker-skinned groups)",
-                                 "share with darker skin at ancestry 0 (falls linearly to 0)")
+                                    "HLA-DRB1*15:01 carrier share of Europeans at northern "
+                                   "ancestry 1")
+    group_north_mean: tuple = param((0.15, 0.10, 0.05), "proportion", 0.01, 0.99,
+                                    "assumption after admixture studies (African Americans "
+                                    "about 20% European, Bryc et al. AJHG 2015; Hispanic "
+                                    "European ancestry mostly Iberian)",
+                                    "mean northern-European ancestry of the African, "
+                                    "Hispanic and Asian groups", length=3)
+    group_hla_carrier: tuple = param((0.12, 0.12, 0.14), "proportion", 0.0, 1.0,
+                                     "control allele frequencies about 6-7% (Allele "
+                                     "Frequency Net Database 2020; Oksenberg 2004)",
+                                     "HLA-DRB1*15:01 carrier share of the African, Hispanic "
+                                     "and Asian groups", length=3)
+    group_dark_skin: tuple = param((0.90, 0.30, 0.20), "proportion", 0.0, 1.0,
+                                   "assumption (share with Fitzpatrick skin types V-VI)",
+                                   "share with darker skin in the African, Hispanic and "
+                                   "Asian groups (Europeans: 0)", length=3)
+    group_ms_hr: tuple = param((1.0, 0.5, 0.25), "hazard ratio", 0.01, 10.0,
+                               "fitted to Langer-Gould et al., Neurology 2013 (Hispanic "
+                               "0.42, Asian 0.20 times White incidence; African left at 1, "
+                               "its contrast kept for validation)",
+                               "residual MS hazard of the African, Hispanic and Asian "
+                               "groups beyond HLA, sun and 25(OH)D", length=3)
     dark_skin_synthesis: float = param(0.25, "ratio", 0.05, 1.0,
                                        "Clemens et al., Lancet 1982;1:74 (pigment slows "
                                        "cutaneous synthesis)",

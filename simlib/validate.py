@@ -7,8 +7,9 @@ are never fitted to: they say whether the world reproduces what it was never tol
 (prevalent cases against controls in two eras, tracking of 25(OH)D over decades, US
 prevalence and its sex ratio, MS by race in the US, the within-US latitude contrast
 in a cohort, relapse seasonality, supplement use by calendar year, the sex ratio by
-birth decade, supplement users in the Nurses' Health Study, disability, and migrants
-by age at immigration, chosen when residence history was added).
+birth decade, supplement users in the Nurses' Health Study, disability; migrants by
+age at immigration, chosen when residence history was added; and Hispanic-White
+prevalence, chosen before ancestry groups were added).
 
 Each figure is computed by a short function on one simulated population per survey
 year (the year the published study was done, :attr:`Check.year`), with the study's
@@ -36,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from . import calibrate, history
+from .ancestry import GROUPS
 from .designs.common import LEVEL_COLUMNS, blood_draw, window_rate
 from .scenario import Scenario
 from .world import REGIONS, build_world
@@ -48,7 +50,7 @@ UK = ("Wales", "Scotland")
 COLUMNS = ("region_id", "alive", "age", "female", "diagnosis_age", "vitd_survey_nmol",
            "skin_dark", "ms_onset_age", "ms_log_hazard_ratio", "supplement_iu") + LEVEL_COLUMNS
 #: Columns read when the world has them (mechanisms not every world has).
-OPTIONAL_COLUMNS = ("edss", "birth_region_id", "age_at_move")
+OPTIONAL_COLUMNS = ("edss", "birth_region_id", "age_at_move", "ancestry_group")
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,9 @@ class Check:
 
     ``compute(people, scenario, rng)`` returns the simulated figure (``None`` with a
     reason in ``missing`` when the world has no mechanism for it); ``year`` is the
-    calendar year of the published study's survey or baseline.
+    calendar year of the published study's survey or baseline; ``regions`` the group
+    of regions its population lives in (``"us"`` for US studies, so that all ``n``
+    people are American and a group of a tenth of them still has hundreds of cases).
     """
 
     figure_id: str
@@ -66,6 +70,7 @@ class Check:
     compute: Callable
     how: str
     missing: str = ""
+    regions: str = "all"
 
 
 def _column(people, name):
@@ -170,10 +175,30 @@ def us_prevalence_sex_ratio(people, scenario, rng):
     return calibrate.ratio(_prevalence(people, us & female), _prevalence(people, us & ~female))
 
 
+def _group(people, name):
+    """Members of an ancestry group (:data:`simlib.ancestry.GROUPS`); ``None`` in a world
+    without ancestry groups."""
+    if "ancestry_group" not in people:
+        return None
+    return _column(people, "ancestry_group") == GROUPS.index(name)
+
+
+def _group_prevalence_ratio(people, group, reference="european"):
+    members, others = _group(people, group), _group(people, reference)
+    if members is None:
+        return None
+    us = _in_regions(people, US)
+    return calibrate.ratio(_prevalence(people, us & members), _prevalence(people, us & others))
+
+
 def us_black_white_prevalence(people, scenario, rng):
-    """US prevalence in darker-skinned / fair-skinned adults (the world's proxy for race)."""
-    us, dark = _in_regions(people, US), _column(people, "skin_dark")
-    return calibrate.ratio(_prevalence(people, us & dark), _prevalence(people, us & ~dark))
+    """US prevalence in adults of African / European ancestry."""
+    return _group_prevalence_ratio(people, "african")
+
+
+def us_hispanic_white_prevalence(people, scenario, rng):
+    """US prevalence in Hispanic adults / adults of (non-Hispanic) European ancestry."""
+    return _group_prevalence_ratio(people, "hispanic")
 
 
 def _onset_rate(people, scenario, where, start, end):
@@ -189,17 +214,33 @@ def _onset_rate(people, scenario, where, start, end):
 
 
 def black_white_incidence_women(people, scenario, rng):
-    """Onset rate in the 3 years before the survey, US women: darker / fair skin."""
+    """Onset rate in the 3 years before the survey, US women: African / European ancestry."""
+    black, white = _group(people, "african"), _group(people, "european")
+    if black is None:
+        return None
     age = _column(people, "age")
     women = _alive_adults(people) & _in_regions(people, US) & _column(people, "female")
-    dark = _column(people, "skin_dark")
-    rate = [_onset_rate(people, scenario, women & skin, age - 3, age) for skin in (dark, ~dark)]
+    rate = [_onset_rate(people, scenario, women & group, age - 3, age)
+            for group in (black, white)]
     return calibrate.ratio(*rate)
+
+
+def white_incidence_low_latitude(people, scenario, rng):
+    """Onset rate per 100,000 person-years in the 3 years before the survey, people of
+    European ancestry in Texas (33.5 N, nearest the health plan's 34 N)."""
+    white = _group(people, "european")
+    if white is None:
+        return None
+    age = _column(people, "age")
+    texas = _column(people, "alive") & _in_regions(people, ("Texas",)) & white
+    return 1e5 * _onset_rate(people, scenario, texas, age - 3, age)
 
 
 def _us_women_cohort(people, low, high):
     age = _column(people, "age")
-    return (_column(people, "alive") & _column(people, "female") & ~_column(people, "skin_dark")
+    white = _group(people, "european")
+    white = ~_column(people, "skin_dark") if white is None else white  # the nurses: 97% white
+    return (_column(people, "alive") & _column(people, "female") & white
             & _in_regions(people, US) & (age >= low) & (age <= high)
             & (_column(people, "ms_onset_age") > age))
 
@@ -319,31 +360,35 @@ CHECKS = (
           "two draws 21 years apart, as above"),
     Check("val_us_prevalence_2010", 2010, "rel:0.2", us_prevalence,
           "diagnosed MS per 100,000 adults alive, US regions (20%: claims algorithms differ "
-          "by about that much)"),
+          "by about that much)", regions="us"),
     Check("val_us_prevalence_sex_ratio", 2010, "rel:0.15", us_prevalence_sex_ratio,
-          "US prevalence, women / men"),
+          "US prevalence, women / men", regions="us"),
     Check("val_us_black_white_prevalence", 2010, "rel:0.15", us_black_white_prevalence,
-          "US prevalence, darker / fair skin (the world's only proxy for race)"),
+          "US adults, African / European ancestry groups (about 300 cases of African "
+          "ancestry in 3 million Americans: MCSE about 6%)",
+          missing="the world has no ancestry groups yet", regions="us"),
     Check("val_black_white_incidence_women", 2009, "ci", black_white_incidence_women,
-          "US women, onset rate in the 3 years before the survey, darker / fair skin"),
+          "US women, onset rate in the 3 years before the survey, African / European "
+          "ancestry", missing="the world has no ancestry groups yet", regions="us"),
     Check("val_us_cohort_latitude_hr", 1990, "ci", us_cohort_latitude_hr,
           "fair-skinned US women aged 25-55, 20 years of follow-up, Texas / Ohio "
-          "(crude: the nurses' adjustment for smoking and BMI moves it little)"),
+          "(crude: the nurses' adjustment for smoking and BMI moves it little)", regions="us"),
     Check("val_relapse_march", 2015, "ci", relapse_march,
           "seasonal factor of the relapse rate, March / other months"),
     Check("val_relapse_august", 2015, "ci", relapse_august,
           "seasonal factor of the relapse rate, August / other months"),
     Check("val_supplement_1000iu_1999", 1999, "abs:1", supplement_1000_share,
-          "US adults 20 or more without MS taking >= 1000 IU/day (1 percentage point)"),
+          "US adults 20 or more without MS taking >= 1000 IU/day (1 percentage point)",
+          regions="us"),
     Check("val_supplement_1000iu_2013", 2013, "rel:0.25", supplement_1000_share,
-          "as above, 2013 (25%)"),
+          "as above, 2013 (25%)", regions="us"),
     Check("val_sex_ratio_born_1930s", 2010, "rel:0.2", sex_ratio_born_1930s,
           "F:M of onset rates by 2010 among people born 1930-39 at 45 N or more (20%)"),
     Check("val_sex_ratio_born_1980s", 2010, "rel:0.2", sex_ratio_born_1980s,
           "as above, born 1980-89"),
     Check("val_supplement_users_rr", 1980, "ci", supplement_users_rr,
           "fair-skinned US women aged 30-55, 20 years of follow-up, >= 400 IU/day "
-          "supplements / none"),
+          "supplements / none", regions="us"),
     Check("val_disability_correlation", 2012, "ci", disability_correlation,
           "measured 25(OH)D against EDSS among prevalent cases",
           missing="the world has no disability (EDSS) yet"),
@@ -352,6 +397,13 @@ CHECKS = (
           "expected risk of onset by the census (35%: about 2 SE of a log ratio with some 40 "
           "cases arriving as children)",
           missing="the world has no residence history yet"),
+    Check("val_us_hispanic_white_prevalence", 2010, "rel:0.15", us_hispanic_white_prevalence,
+          "US adults, Hispanic / European ancestry groups (chosen before ancestry groups "
+          "were added)", missing="the world has no ancestry groups yet", regions="us"),
+    Check("val_white_incidence_kpsc", 2010, "ci", white_incidence_low_latitude,
+          "European ancestry in Texas, onset rate 2007-10 per 100,000 person-years "
+          "(chosen while ancestry groups were added, never fitted)",
+          missing="the world has no ancestry groups yet", regions="us"),
 )
 
 
@@ -387,7 +439,8 @@ def validation_table(scenario: Scenario, n: int = DEFAULT_N, seed: int = DEFAULT
                      checks=CHECKS) -> dict:
     """Every validation figure, simulated in ``scenario`` and compared.
 
-    One population of ``n`` people per distinct survey year, from ``seed``; the
+    One population of ``n`` people per distinct survey year and region group, from
+    ``seed``; the
     draws a check makes (repeat blood samples) come from a child of the same seed.
     Returns ``{"scenario", "n", "seed", "figures": [...], "hits", "total",
     "hit_rate"}``; each figure has ``id``, ``quantity``, ``published``, ``ci_low``,
@@ -396,14 +449,16 @@ def validation_table(scenario: Scenario, n: int = DEFAULT_N, seed: int = DEFAULT
     """
     published = calibrate.published_figures()
     figures = []
-    for year in sorted({c.year for c in checks}):
+    for year, regions in sorted({(c.year, c.regions) for c in checks}):
         world_at = at_year(scenario, year)
+        if regions != "all":
+            world_at = world_at.with_values({"population.regions": regions})
         world = build_world(world_at)
         columns = [c for c in COLUMNS + OPTIONAL_COLUMNS if c in world.nodes or c in COLUMNS]
         people = world.sample(n, seed, columns=columns)
         people.attrs.update(seed=seed, scenario=world_at)
         for index, check in enumerate(checks):
-            if check.year != year:
+            if (check.year, check.regions) != (year, regions):
                 continue
             rng = np.random.default_rng(np.random.SeedSequence([seed, year, index]))
             simulated = check.compute(people, world_at, rng)

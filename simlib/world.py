@@ -34,17 +34,18 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
+from . import ancestry as ancestry_groups
 from . import disability, drift, era, history, measure, residence
 from .scenario import Scenario
 from .scm import Model, Node
 
 REGIONS = pd.DataFrame(
-    [("Queensland", 22.0, True, 0.30, 0.05, 0.55, 1.0, 1.0),
-     ("Texas", 33.5, False, 0.30, 0.12, 0.50, 2.2, 2.0),
-     ("Missouri", 39.1, False, 0.40, 0.08, 0.70, 2.2, 2.0),
+    [("Queensland", 22.0, True, 0.30, 0.05, 0.80, 1.0, 1.0),
+     ("Texas", 33.5, False, 0.30, 0.12, 0.80, 2.2, 2.0),
+     ("Missouri", 39.1, False, 0.40, 0.08, 0.85, 2.2, 2.0),
      ("Southern Europe", 40.5, False, 0.30, 0.14, 0.20, 1.0, 1.0),
-     ("Ohio", 41.4, False, 0.50, 0.10, 0.80, 2.2, 2.0),
-     ("Tasmania", 42.0, True, 0.55, 0.03, 0.75, 1.0, 1.0),
+     ("Ohio", 41.4, False, 0.50, 0.10, 0.85, 2.2, 2.0),
+     ("Tasmania", 42.0, True, 0.55, 0.03, 0.85, 1.0, 1.0),
      ("Central Europe", 47.0, False, 0.55, 0.16, 0.45, 1.0, 1.0),
      ("Wales", 52.0, False, 0.65, 0.08, 0.90, 1.0, 1.0),
      ("Scotland", 57.0, False, 0.70, 0.14, 0.92, 1.0, 1.0),
@@ -56,10 +57,13 @@ REGIONS = pd.DataFrame(
 
 ``latitude_deg`` is absolute (``southern`` flags the hemisphere, for seasons);
 ``cloudiness`` 0-1; ``weight`` the share of the population; ``ancestry_mean`` the mean
-northern-European ancestry share; ``diet_factor`` multiplies dietary vitamin D (US
-milk fortification, Calvo et al., Am J Clin Nutr 2004;80:1710S; Norwegian fish and
-cod-liver oil, Kampman et al., Mult Scler 2007;13:1043); ``supplement_odds_ratio``
-multiplies the odds of supplement use (higher in the US: Rooney et al., JAMA 2017).
+northern-European ancestry share of its people of European ancestry (the other
+groups and their shares are in :mod:`simlib.ancestry`; white Americans and Australians
+mostly of British, Irish and German descent, so near the northern end);
+``diet_factor`` multiplies dietary vitamin D (US milk fortification, Calvo et al.,
+Am J Clin Nutr 2004;80:1710S; Norwegian fish and cod-liver oil, Kampman et al., Mult
+Scler 2007;13:1043); ``supplement_odds_ratio`` multiplies the odds of supplement use
+(higher in the US: Rooney et al., JAMA 2017).
 Texas, Missouri and Ohio are the three sites of Noonan et al. 2010; Wales, Scotland
 and Western Norway (Hordaland) those of the high-latitude incidence registers.
 """
@@ -99,23 +103,24 @@ def _birth_region_column(column, birth_region_id):
     return REGIONS[column].to_numpy()[birth_region_id]
 
 
-def ancestry_north(rng, birth_region_id, ancestry):
-    """Share of northern-European ancestry: beta around the birth region's mean
-    (migrants bring their ancestry; :mod:`simlib.residence`)."""
-    mean = _region_column("ancestry_mean", birth_region_id)
-    return rng.beta(mean * ancestry.concentration, (1 - mean) * ancestry.concentration)
+def ancestry_north(rng, birth_region_id, ancestry_group, ancestry):
+    """Share of northern-European ancestry (0-1): beta around the birth region's mean for
+    people of European ancestry, around the group's mean for the others
+    (:mod:`simlib.ancestry`; migrants bring their ancestry, :mod:`simlib.residence`)."""
+    region_mean = _region_column("ancestry_mean", birth_region_id)
+    return ancestry_groups.ancestry_north(rng, region_mean, ancestry_group, ancestry)
 
 
-def hla_drb1_1501(rng, n, ancestry_north, ancestry):
-    """HLA-DRB1*15:01 carriage: commoner with northern ancestry (10% to 30%)."""
-    share = ancestry.hla_carrier_low + (ancestry.hla_carrier_high - ancestry.hla_carrier_low) \
-        * ancestry_north
-    return rng.random(n) < share
+def hla_drb1_1501(rng, n, ancestry_north, ancestry_group, ancestry):
+    """HLA-DRB1*15:01 carriage: in Europeans 10% to 30% with northern ancestry; by group
+    in the others (:func:`simlib.ancestry.hla_carrier_share`)."""
+    return rng.random(n) < ancestry_groups.hla_carrier_share(ancestry_north, ancestry_group,
+                                                             ancestry)
 
 
-def skin_dark(rng, n, ancestry_north, ancestry):
-    """Darker skin pigmentation (slower cutaneous vitamin D synthesis)."""
-    return rng.random(n) < ancestry.dark_skin_low * (1.0 - ancestry_north)
+def skin_dark(rng, n, ancestry_group, ancestry):
+    """Darker skin pigmentation (slower cutaneous vitamin D synthesis), by ancestry group."""
+    return rng.random(n) < ancestry_groups.dark_skin_share(ancestry_group, ancestry)
 
 
 def snp_count(rng, n, ancestry_north, genetics, index):
@@ -318,12 +323,14 @@ def window_vitd_nmol(vitd_mean_nmol, sun_vitd_nmol, birth_sun_vitd_nmol,
 def ms_log_hazard_ratio(female, hla_drb1_1501, ebv_infected, infectious_mononucleosis, obese,
                         smoker, uvb_dose, latitude_deg, birth_uvb_dose, birth_latitude_deg,
                         residence_window_share, window_vitd_nmol, vitd_raising_alleles,
-                        birth_year, ms, genetics, calendar):
+                        birth_year, ancestry_group, ms, genetics, calendar, ancestry):
     """Log hazard ratio of MS onset relative to the reference person of ``ms.baseline``.
 
     The place terms (latitude, UVB, 25(OH)D) are averaged over the exposure window
     between birthplace and residence (:mod:`simlib.residence`). Women's hazard ratio
-    drifts with birth year (:func:`simlib.era.female_log_hr_trend`).
+    drifts with birth year (:func:`simlib.era.female_log_hr_trend`). Ancestry groups
+    other than European carry a residual hazard ratio
+    (:func:`simlib.ancestry.group_log_hazard`).
     """
     place = residence.window_mix(place_log_hazard(latitude_deg, uvb_dose, ms),
                                  place_log_hazard(birth_latitude_deg, birth_uvb_dose, ms),
@@ -335,7 +342,8 @@ def ms_log_hazard_ratio(female, hla_drb1_1501, ebv_infected, infectious_mononucl
     alleles = vitd_raising_alleles - 2 * sum(genetics.allele_freq)
     return lp + vitd_log_hazard(window_vitd_nmol, ms) \
         + np.log(genetics.pleiotropy_hr_per_allele) * alleles \
-        + era.female_log_hr_trend(female, birth_year, calendar)
+        + era.female_log_hr_trend(female, birth_year, calendar) \
+        + ancestry_groups.group_log_hazard(ancestry_group, ancestry)
 
 
 def vitd_log_hazard(vitd_nmol, ms):
@@ -456,6 +464,8 @@ def _equations(s: Scenario):
         p("residence_window_share", residence.residence_window_share), *birth,
         p("birth_uvb_dose", birth_uvb_dose), p("birth_sun_vitd_nmol", birth_sun_vitd_nmol),
         p("window_vitd_nmol", window_vitd_nmol),
+        p("ancestry_group", ancestry_groups.ancestry_group, region_names=names,
+          doc="ancestry group (simlib.ancestry.GROUPS: european, african, hispanic, asian)"),
         p("ancestry_north", ancestry_north), p("hla_drb1_1501", hla_drb1_1501),
         p("skin_dark", skin_dark),
         *[p(col, snp_count, index=i, doc=f"raising alleles at {snp.upper()}")

@@ -19,7 +19,8 @@ N = 8_000_000  # about 5,000 incident cases; chunked, so memory stays under 1 GB
 @pytest.fixture(scope="module", params=["null", "causal"])
 def table(request):
     scenario = load_scenario(request.param)
-    figures = population_figures(scenario, N, seed=2026, chunk_size=1_000_000)
+    # the studies of other eras (1985, 2000, 2009) each from 3 million people of their year
+    figures = population_figures(scenario, N, seed=2026, chunk_size=1_000_000, era_n=3_000_000)
     # the tracking studies (ARIC, WHI, HUNT) each in their own year: MCSE of r <= 0.005
     tracking = tracking_figures(scenario, n=400_000, seed=2026)
     return request.param, figures, calibration_table(figures, tracking)

@@ -31,7 +31,8 @@ def panel():
 
 
 def test_panel_onsets_are_the_worlds_onsets(panel):
-    onset = latitude_panel.panel_onsets(panel, 3.116, 0.9, 1.0)
+    fitted = load_scenario("null").ms.latitude_hr_per_10_degrees
+    onset = latitude_panel.panel_onsets(panel, fitted, 0.9, 1.0)
     natural = build_world(load_scenario("null")).sample(60_000, 3, columns=("ms_onset_age",))
     np.testing.assert_array_equal(onset, natural["ms_onset_age"].to_numpy())
 

@@ -62,7 +62,9 @@ def test_migrants_bring_the_ancestry_of_their_birthplace(people):
     natives = in_queensland & ~people["born_elsewhere"].to_numpy()
     assert scots.sum() > 200
     ancestry = people["ancestry_north"].to_numpy()
-    assert ancestry[scots].mean() > ancestry[natives].mean() + 0.2  # 0.92 vs 0.55 means
+    # region means 0.92 vs 0.80; SD of a person's share about 0.13, so the SE of the
+    # Scots' mean is under 0.01
+    assert ancestry[scots].mean() > ancestry[natives].mean() + 0.06
 
 
 def test_without_migration_everyone_lives_where_they_were_born():

@@ -33,7 +33,13 @@ N = 2_000_000
 #: (McLeod 2011, UK-born Australians arriving at 0-14 vs 15-39: 0.21 vs 0.41, a miss:
 #: the world's UK-Australia contrast is far too large) and moves the US cohort latitude
 #: HR from 0.34 to 0.38 (published 0.72): null 4 of 18, causal 3 of 18.
-HIT_FLOOR = {"null": 4, "causal": 3}
+#: Ancestry groups (simlib.ancestry) replace skin colour as the proxy for race: the
+#: Black-White prevalence ratio is now 0.70 in null (0.80; a hit at the edge of its
+#: 15%) and 0.85 in causal (a new hit); the two figures chosen with them (Hispanic-White
+#: prevalence 0.35 vs 0.43, White incidence at 34 N 1.7 vs 6.9) miss; the refitted
+#: latitude factor moves the Nurses' contrast to 0.52 (0.72) and the migrants to 0.26
+#: (0.41), both still misses: null 4 of 20, causal 4 of 20.
+HIT_FLOOR = {"null": 4, "causal": 4}
 BUILD = Path(__file__).resolve().parent.parent / "build"
 
 

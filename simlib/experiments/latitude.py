@@ -62,9 +62,10 @@ CONFOUNDER_STEPS = (
     ("null world: every region-level factor", {}),
     ("without the unexplained latitude factors", {"ms.latitude_hr_per_10_degrees": 1.0}),
     ("... and without sun acting on MS directly", {"ms.uvb_hr_per_doubling": 1.0}),
-    ("... and HLA and IM alike in every region", {"ancestry.hla_carrier_low": 0.2,
-                                                 "ancestry.hla_carrier_high": 0.2,
-                                                 "infection.im_log_or_per_degree": 0.0}),
+    ("... and HLA and IM alike in every region and group",
+     {"ancestry.hla_carrier_low": 0.2, "ancestry.hla_carrier_high": 0.2,
+      "ancestry.group_hla_carrier": (0.2, 0.2, 0.2), "ancestry.group_ms_hr": (1.0, 1.0, 1.0),
+      "infection.im_log_or_per_degree": 0.0}),
 )
 
 

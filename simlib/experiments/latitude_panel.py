@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import world
-from ..scenario import Scenario, load_scenario
+from ..scenario import SECTIONS, Scenario, load_scenario
 from ..scm import Model, Node
 from .latitude import draw_regions, ecological_fit
 
@@ -41,8 +41,10 @@ class PanelPopulation:
 
 #: the people's columns the world's onset equation reads (its own signature, so the panel
 #: follows any change to the equation: place of birth, exposure window, era)
-HAZARD_PARENTS = tuple(name for name in inspect.signature(world.ms_log_hazard_ratio).parameters
-                       if name not in ("ms", "genetics", "calendar"))
+SECTION_NAMES = tuple(SECTIONS)
+_HAZARD_ARGS = tuple(inspect.signature(world.ms_log_hazard_ratio).parameters)
+HAZARD_SECTIONS = tuple(name for name in _HAZARD_ARGS if name in SECTION_NAMES)
+HAZARD_PARENTS = tuple(name for name in _HAZARD_ARGS if name not in SECTION_NAMES)
 
 
 def panel_population(scenario="null", n: int = 1_000_000, seed: int = 1) -> PanelPopulation:
@@ -80,8 +82,8 @@ def panel_onsets(panel: PanelPopulation, latitude_hr: float, uvb_hr: float,
                                      "ms.uvb_hr_per_doubling": uvb_hr,
                                      "ms.vitd_hr_per_25nmol": vitd_hr}).ms
     parents = {name: panel.people[name].to_numpy() for name in HAZARD_PARENTS}
-    log_hr = world.ms_log_hazard_ratio(**parents, ms=ms, genetics=panel.scenario.genetics,
-                                       calendar=panel.scenario.calendar)
+    sections = {name: getattr(panel.scenario, name) for name in HAZARD_SECTIONS}
+    log_hr = world.ms_log_hazard_ratio(**parents, **{**sections, "ms": ms})
     onset_world = panel.onset_model.do(ms_log_hazard_ratio=log_hr)
     return onset_world.evaluate(len(log_hr), panel.seed, keep=("ms_onset_age",))["ms_onset_age"]
 
