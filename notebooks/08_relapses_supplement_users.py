@@ -191,7 +191,8 @@ print(f"The randomized trial in early MS: RR {trial:.2f} in the null world (trut
 # ## Relapses and 25(OH)D in a patient cohort
 #
 # The left panel shows the world: averaged over patients, the relapse rate peaks in
-# early spring (±20%, `relapse.spring_amplitude`), while 25(OH)D is lowest in late
+# early spring (±7%, `relapse.spring_amplitude`: the pooled seasonal swing of Jin et al.
+# 2000, a peak in early March as in Spelman et al. 2014), while 25(OH)D is lowest in late
 # winter. The right panel shows what the cohort sees: draws by calendar month, and the
 # relapses in the six months after each draw.
 
@@ -331,7 +332,8 @@ mechanisms.pivot_table(index="world", columns=["design", "estimator"], values="r
 #
 # * **healthy-user strength**: 0 = none, 1 = the default, 2 = twice as strong (both the
 #   supplement start and the adherence effect);
-# * **spring amplitude**: the seasonal swing of the relapse rate (0.2 = ±20%);
+# * **spring amplitude**: the seasonal swing of the relapse rate (0.07 = ±7%, the
+#   pooled evidence; try 0.3 to see what a strong season would do);
 # * **true relapse RR**: the causal effect of +25 nmol/L (1 = none);
 # * **patients per study**.
 #
@@ -342,7 +344,7 @@ draw = figures.panel_draw(pools, null_world, healthy_user_strengths, reps=panel_
 widgets.panel(draw, {
     "healthy_user": widgets.Slider(min(healthy_user_strengths), max(healthy_user_strengths),
                                    0.5, 1.0, "healthy-user strength (x default)"),
-    "spring_amplitude": widgets.Slider(0.0, 0.9, 0.1, 0.2,
+    "spring_amplitude": widgets.Slider(0.0, 0.5, 0.01, 0.07,
                                        "spring amplitude of relapses (relative)"),
     "relapse_rr": widgets.Slider(0.5, 1.5, 0.05, 1.0, "true relapse RR per +25 nmol/L"),
     "participants": widgets.Slider(100, 2000, 100, participants, "patients per study",

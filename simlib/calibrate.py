@@ -297,9 +297,12 @@ def population_figures(scenario: Scenario, n: int, seed, chunk_size=None,
     """Simulated counterparts of the published population figures, keyed by figure id.
 
     The figures of studies done in another era (:data:`ERA_STUDIES`) come from
-    populations of ``era_n`` people (default ``n // 2``) surveyed in their years.
+    populations of ``era_n`` people (default ``n // 2``) surveyed in their years. The
+    seasonal swing of relapses is read off the relapse rate's seasonal factor
+    (:func:`simlib.history.relapse_season_range`).
     """
     figures = figures_from_tally(tally(scenario, n, seed, chunk_size))
+    figures["relapse_season_range"] = history.relapse_season_range(scenario.relapse)
     figures.update(era_figures(scenario, era_n or max(n // 2, 1), seed, chunk_size))
     return figures
 
@@ -362,7 +365,7 @@ COMPARISONS = {
     "vitd_us_distribution": "share", "vitd_season_uk": "share", "mr_instrument_var": "rel20",
     "us_prev_ratio_missouri": "rel30", "us_prev_ratio_ohio": "rel30",
     "lat_prev_slope": "range:2.6:13.2", "vitd_lat_slope_fair": "rel20",
-    "inc_hispanic_white": "rel20", "inc_asian_white": "rel20",
+    "inc_hispanic_white": "rel20", "inc_asian_white": "rel20", "relapse_season_range": "ci",
 }
 #: Where a simulated figure is compared with a published row of another id, and its label.
 PUBLISHED_ID = {"inc_high_latitude": "inc_scotland", "lat_prev_slope": "lat_prev_slope_2019",

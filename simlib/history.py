@@ -14,6 +14,8 @@ Lunde HMB et al. Survival and cause of death in multiple sclerosis: a 60-year
 longitudinal population study. J Neurol Neurosurg Psychiatry 2017;88:621-5.
 Spelman T et al. Seasonal variation of relapse rate in multiple sclerosis is
 latitude dependent. Ann Neurol 2014;76:880-90.
+Jin Y, de Pedro-Cuesta J, Soderstrom M, Stawiarz L, Link H. Seasonal patterns in
+optic neuritis and multiple sclerosis: a meta-analysis. J Neurol Sci 2000;181:56-64.
 """
 
 from __future__ import annotations
@@ -162,6 +164,44 @@ def expected_relapses(onset, end, supplement_start, vitd_before, vitd_on_supplem
     total[with_ms] = relapse.rate_at_onset * activity * (before * scale_before
                                                          + after * scale_after)
     return total
+
+
+#: Days in each month of a common year, January first.
+MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+#: Calendar seasons as months (1-12) in northern-hemisphere terms, as Jin et al. (2000)
+#: grouped them.
+SEASONS = {"winter": (12, 1, 2), "spring": (3, 4, 5), "summer": (6, 7, 8),
+           "autumn": (9, 10, 11)}
+
+
+def relapse_month_factors(relapse: RelapseParams) -> np.ndarray:
+    """Mean seasonal factor of the relapse rate in each calendar month (12 values,
+    January first), northern hemisphere: ``1 + a cos(2 pi (day - peak) / 365.25)``
+    averaged over the days of the month (the factor of :func:`expected_relapses`)."""
+    day = np.arange(MONTH_DAYS.sum()) + 0.5
+    factor = 1.0 + relapse.spring_amplitude * np.cos(
+        2.0 * np.pi * (day - relapse.peak_day) / 365.25)
+    month = np.repeat(np.arange(12), MONTH_DAYS)
+    return np.bincount(month, weights=factor) / MONTH_DAYS
+
+
+def relapse_month_ratio(relapse: RelapseParams, month: int) -> float:
+    """Relapse rate in ``month`` (1-12) over the rate in the other eleven months, as a
+    meta-analysis of monthly counts compares them (Nabizadeh et al. 2022)."""
+    factors = relapse_month_factors(relapse)
+    inside = np.arange(1, 13) == month
+    return float(factors[inside] @ MONTH_DAYS[inside] / MONTH_DAYS[inside].sum()
+                 / (factors[~inside] @ MONTH_DAYS[~inside] / MONTH_DAYS[~inside].sum()))
+
+
+def relapse_season_range(relapse: RelapseParams) -> float:
+    """Relapse rate of the highest calendar season over that of the lowest (northern
+    hemisphere; :data:`SEASONS`): the size of the seasonal swing that Jin et al.
+    (2000) pooled over nine reports of MS exacerbations (10%, 95% CI 7-13%)."""
+    factors = relapse_month_factors(relapse)
+    rates = [np.average(factors[np.subtract(months, 1)], weights=MONTH_DAYS[np.subtract(
+        months, 1)]) for months in SEASONS.values()]
+    return float(max(rates) / min(rates))
 
 
 # ------------------------------------------------- survey-time status (nodes)

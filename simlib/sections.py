@@ -375,10 +375,24 @@ class RelapseParams(Section):
     halving_years: float = param(10.0, "years", 0.5, 100.0,
                                  "Tremlett et al., Neurology 2008 (ARR falls with duration)",
                                  "years for the relapse rate to halve")
-    spring_amplitude: float = param(0.2, "relative", 0.0, 0.9,
-                                    "Spelman et al., Brain 2014 (spring peak, MSBase)",
+    spring_amplitude: float = param(0.07, "relative", 0.0, 0.9,
+                                    "Jin et al., J Neurol Sci 2000;181:56 (meta-analysis of "
+                                    "nine reports of MS exacerbations: the highest season "
+                                    "10% (7-13%) above the lowest); with peak_day, 0.068 "
+                                    "gives that 10% between the world's highest (spring) "
+                                    "and lowest (autumn) calendar seasons, rounded to 0.07 "
+                                    "(simlib.history.relapse_season_range). Jin's lowest "
+                                    "season was winter; the larger MSBase registry and the "
+                                    "2022 meta-analysis put the trough in autumn, so the "
+                                    "10% is taken as the size of the swing, not as a "
+                                    "spring-winter contrast (which with a March peak would "
+                                    "need an amplitude of 0.77)",
                                     "relative seasonal swing of the relapse rate")
-    peak_day: float = param(100.0, "day of year", 1.0, 365.0, "Spelman et al. 2014",
+    peak_day: float = param(66.0, "day of year", 1.0, 365.0,
+                            "Spelman et al., Ann Neurol 2014;76:880 (MSBase, 32,762 "
+                            "relapses in 30 countries: sine-regression peak about 7 March "
+                            "in the north, 5 September in the south; the peak's shift with "
+                            "latitude, 28.5 days per 10 degrees, is not modelled)",
                             "northern-hemisphere peak of relapses (early spring)")
     activity_log_sd: float = param(0.6, "log rate", 0.0, 2.0,
                                    "relapse counts are overdispersed between people "

@@ -263,23 +263,14 @@ def supplement_users_rr(people, scenario, rng):
     return calibrate.ratio(*rate)
 
 
-def _month_ratio(relapse, month):
-    """Mean seasonal relapse factor in ``month`` (1-12) over its mean in the other months."""
-    day = np.arange(365) + 0.5
-    factor = 1 + relapse.spring_amplitude * np.cos(2 * np.pi * (day - relapse.peak_day) / 365.25)
-    months = pd.Timestamp("2001-01-01") + pd.to_timedelta(np.arange(365), unit="D")
-    inside = months.month.to_numpy() == month
-    return float(factor[inside].mean() / factor[~inside].mean())
-
-
 def relapse_march(people, scenario, rng):
     """Relapse rate in March over the other months (northern hemisphere)."""
-    return _month_ratio(scenario.relapse, 3)
+    return history.relapse_month_ratio(scenario.relapse, 3)
 
 
 def relapse_august(people, scenario, rng):
     """Relapse rate in August over the other months (northern hemisphere)."""
-    return _month_ratio(scenario.relapse, 8)
+    return history.relapse_month_ratio(scenario.relapse, 8)
 
 
 def supplement_1000_share(people, scenario, rng):
