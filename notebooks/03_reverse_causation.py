@@ -40,6 +40,7 @@ case_years = 5.0  # hospital study: cases diagnosed in the last 5 years (years)
 supplement_shares = [0.0, 0.2, 0.4, 0.6, 0.82, 1.0]  # share starting vitamin D after diagnosis
 recruitment_delays = [0.1, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0]  # years from diagnosis to blood draw
 prodrome_losses = [0.0, 0.15, 0.3, 0.5]  # share of sun-derived 25(OH)D lost in the prodrome
+survey_years = [1995, 2000, 2005, 2010, 2015]  # calendar years of the surveys in the era history
 
 # %%
 import numpy as np
@@ -47,8 +48,10 @@ import pandas as pd
 from IPython.display import display
 
 from simlib import build_world, load_scenario, plots, widgets
+from simlib.calibrate import published_figures
 from simlib.designs import get_design
 from simlib.experiments import confounding as cf
+from simlib.experiments import era_history as eh
 from simlib.experiments import reverse_causation as rc
 from simlib.scenario import describe
 
@@ -190,6 +193,68 @@ print(f"Null world: odds ratio {at['null', first]:.2f} when cases are bled withi
 # patients, the same controls, the same world: only the date of the blood test changed.
 
 # %% [markdown]
+# ## The same world in 1995 and 2015: the era flip as history
+#
+# Above, we turned the share of patients on supplements with a dial. History turned the
+# same dial. High-dose vitamin D became common only during the 2000s: in US adults, use of
+# vitamin D products other than multivitamins roughly quadrupled between 1999-2000 and
+# 2011-12 (Kantor et al., JAMA 2016). In the simulated world, a person with MS starts
+# vitamin D after diagnosis, but not before that era has reached them: each person has a
+# year in which they would take up high-dose vitamin D anyway, and patients start
+# `calendar.patient_era_lag_years` later (the case for vitamin D in MS reached clinics
+# after the general trend).
+#
+# We survey the null world (vitamin D does nothing to MS) five times, in 1995, 2000,
+# 2005, 2010 and 2015, always with the same seed, so that only the calendar differs
+# between the surveys. Each survey compares the measured 25(OH)D of adults living with
+# diagnosed MS with controls weighted to the cases' sex and 10-year age bands.
+#
+# **Predict before you run.** In which decade will people with MS look short of vitamin D,
+# and in which better supplied than the controls? Roughly when does the sign change? What
+# would you conclude from a case-control study of the early 2000s, and what from a
+# register survey of 2019?
+
+# %%
+history = eh.era_table(null, survey_years, population, seed)
+history.round(3)
+
+# %%
+published = published_figures()
+teaching.show(eh.era_plot(history, published)[0].figure)
+pooled, uk = published.loc[eh.POOLED_ID], published.loc[eh.UK_ID]
+early, late = history.iloc[0], history.iloc[-1]
+print(f"Null world: cases minus controls {early['cases_minus_controls_nmol']:+.1f} nmol/L in "
+      f"{early['survey_year']:.0f} ({early['patients_on_vitamin_d_share']:.0%} of patients on "
+      f"vitamin D), {late['cases_minus_controls_nmol']:+.1f} nmol/L in "
+      f"{late['survey_year']:.0f} ({late['patients_on_vitamin_d_share']:.0%}); the sign "
+      f"changes around {eh.flip_year(history):.0f}.")
+print(f"Published: {float(pooled['value']):+.1f} nmol/L (95% CI {pooled['ci_low']:+.1f} to "
+      f"{pooled['ci_high']:+.1f}; {pooled['citation'].split(';')[0]}), "
+      f"{float(uk['value']):+.0f} nmol/L (medians; {uk['citation'].split(';')[0]}).")
+
+# %% [markdown]
+# Vitamin D has no effect on MS in this world, in any year. What changed between the
+# surveys is what patients did after their diagnosis. In 1995 almost none of them took
+# vitamin D, so their blood showed only what MS had taken from them (less sun in the
+# prodrome and after onset): cases below controls, the picture of the case-control
+# studies of the 1990s and 2000s that the meta-analysis pooled. As the high-dose era
+# reached the patients, those diagnosed long ago as well as the newly diagnosed, more and
+# more of them started supplements (bottom panel), and the difference rose through zero
+# and kept rising, to the picture of the UK register survey of 2019.
+#
+# A reader of a case-control study from the early 2000s would conclude that people with
+# MS lack vitamin D, and might suspect a cause; a reader of the 2019 survey that they are
+# well supplied. Each study described its blood tests correctly, and neither tells us
+# anything about the cause of MS: the sign of the association was set by a clinical habit
+# and the year it arrived.
+#
+# The published points are for orientation, not a fit: the world was never tuned to them
+# (they are validation figures), the UK figure is a difference of medians in one country,
+# and the meta-analysis pooled studies bled over two decades, many of them recruiting
+# patients soon after diagnosis (the hospital study above), so it sits nearer the world's
+# 1995-2000 surveys than its 2005 one.
+
+# %% [markdown]
 # ## Blood drawn before diagnosis: the prodrome in a prospective cohort
 #
 # Prospective studies draw blood *before* diagnosis to escape reverse causation (Munger
@@ -225,6 +290,9 @@ prodrome[["world", "prodrome_sun_loss", "rate_ratio", "n_cases"]].round(3)
 #   are low (vitamin D looks protective); years after diagnosis, supplements make them
 #   high (vitamin D looks harmful). A survey of prevalent MS mixes both, weighted by how
 #   many patients take supplements, so its answer can have either sign.
+# * The same survey gives opposite answers in different decades: patients took up vitamin
+#   D only once the high-dose era reached them, so prevalent cases looked deficient in the
+#   1990s and well supplied in the 2010s, with no causal effect at all (Exercise 4).
 # * Even blood drawn before diagnosis is not safe: the prodrome lowers it years ahead.
 #   Excluding cases diagnosed soon after the blood draw (a lag) reduces the bias, at the
 #   cost of cases (Exercise 2).
@@ -322,3 +390,32 @@ for uptake in (0.25, null.reverse_causation.uptake_mean_years, 5.0):
 # when bled, and the higher the odds ratio: a hospital study's answer depends on clinical
 # habits that have nothing to do with the cause of MS, and they change over time (a study
 # from the 2000s and one from the 2020s can disagree for this reason alone).
+
+# %% [markdown]
+# ### Exercise 4
+# In the era history, patients start vitamin D `calendar.patient_era_lag_years` years
+# after the year they would have taken it up anyway (3 years in this world). Predict what
+# happens to the year in which cases overtake controls if patients follow the general
+# trend without delay (`calendar.patient_era_lag_years = 0`), and if no patient starts
+# supplements after diagnosis (`reverse_causation.supplement_share = 0`). Then check with
+# `eh.era_table` and `eh.flip_year`.
+
+# %% tags=["solution"]
+changes = {"as the world is": {},
+           "no lag (patient_era_lag_years = 0)": {"calendar.patient_era_lag_years": 0.0},
+           "no supplements after diagnosis": {"reverse_causation.supplement_share": 0.0}}
+for label, values in changes.items():
+    table = eh.era_table(null.with_values(values), survey_years, population, seed) \
+        if values else history
+    flip = eh.flip_year(table)
+    differences = ", ".join(f"{d:+.0f}" for d in table["cases_minus_controls_nmol"])
+    print(f"{label:36s} sign flips {'never' if np.isnan(flip) else f'about {flip:.0f}':>10s}; "
+          f"cases minus controls (nmol/L): {differences}")
+
+# %% [markdown] tags=["solution"]
+# Without the lag, patients take up vitamin D with the general trend, and the flip comes a
+# few years earlier (the survey years are 5 years apart, so read the flip year as
+# approximate). Without supplements after diagnosis there is no flip at all: cases stay
+# below controls in every year, by about the same amount, because what MS takes away
+# (less sun in the prodrome and after onset) does not depend on the calendar. The flip
+# year is a fact about clinical practice, not about vitamin D and MS.
