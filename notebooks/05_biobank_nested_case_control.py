@@ -307,10 +307,14 @@ for lag in (0, 3):
 # (less dilution), and the later draws are closer to onset, so more of them fall in the
 # prodrome. The prodrome is a systematic error; averaging cannot remove it.
 #
-# With no lag the library's design also averages draws taken *after* an early case's
-# diagnosis (it takes a draw every year whatever happened). Those draws are raised by
-# the supplements many patients start, which pulls the estimate towards 1. A real study
-# would use only samples drawn before diagnosis.
+# With no lag an early case has fewer samples to average: the design, like Munger et
+# al., averages only the yearly draws taken before the case's diagnosis, and cuts its
+# matched controls at the same point, so no draw is raised by the supplements patients
+# start after diagnosis. A case diagnosed within a year of enrollment keeps one sample.
+#
+# The draws are a year apart, and a person's 25(OH)D drifts over the years (notebook
+# 04): neighbouring draws share most of that drift, so three of them carry less
+# information about the long-term level than three draws spread over a decade would.
 
 # %% [markdown]
 # ### Exercise 3: A biobank spanning every latitude
