@@ -4,8 +4,9 @@
 :class:`~simlib.scm.Model`, one node per quantity of DESIGN.md section 2. Each
 equation below is a plain vectorized function of its parents (and its parameter
 section); its docstring says what it models and on what evidence. Life-history
-nodes come from :mod:`simlib.history`, the survey blood draw from
-:mod:`simlib.measure`.
+nodes come from :mod:`simlib.history`, what changes after onset (sun lost, disease
+activity, supplements after diagnosis) from :mod:`simlib.after_onset`, the survey
+blood draw from :mod:`simlib.measure`.
 
 Examples
 --------
@@ -34,8 +35,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
+from . import after_onset, disability, drift, era, history, measure, residence
 from . import ancestry as ancestry_groups
-from . import disability, drift, era, history, measure, residence
 from .scenario import Scenario
 from .scm import Model, Node
 
@@ -354,84 +355,6 @@ def vitd_log_hazard(vitd_nmol, ms):
     return slope * (vitd_nmol - history.REFERENCE_VITD_NMOL)
 
 
-# ------------------------------------------------------------------ after onset
-def heat_sensitive(rng, n, reverse_causation):
-    """Would become heat sensitive with MS (Uhthoff phenomenon)."""
-    return rng.random(n) < reverse_causation.heat_sensitive_share
-
-
-def post_dx_supplement_iu(rng, n, health_consciousness, reverse_causation):
-    """Supplement dose (IU/day) a person would start after an MS diagnosis; 0 if none.
-
-    Health-conscious patients start more often (Jelinek et al., BMC Neurol 2015;15:132):
-    the root of the healthy-user bias when users and non-users are compared.
-    """
-    rc = reverse_causation
-    log_odds = logit(rc.supplement_share) + rc.supplement_health_log_or * health_consciousness
-    starts = rng.random(n) < expit(log_odds)
-    doses = np.asarray(reverse_causation.supplement_doses_iu)
-    return np.where(starts, doses[rng.integers(0, len(doses), n)], 0.0)
-
-
-def post_dx_supplement_start_age(rng, n, diagnosis_age, post_dx_supplement_iu, birth_year,
-                                 supplement_adoption_year, reverse_causation, calendar):
-    """Age at starting supplements after diagnosis; ``inf`` if never.
-
-    Not before the person's adoption year (:mod:`simlib.era`): a patient diagnosed in
-    1995 starts when the vitamin D era reaches them, not in 1996.
-    """
-    delay = rng.exponential(reverse_causation.uptake_mean_years, n) \
-        if reverse_causation.uptake_mean_years > 0 else np.zeros(n)
-    era_start = supplement_adoption_year + calendar.patient_era_lag_years - birth_year
-    start = np.maximum(diagnosis_age + delay, era_start)
-    return np.where(post_dx_supplement_iu > 0, start, np.inf)
-
-
-def post_dx_rise_nmol(diet_vitd_iu, supplement_iu, post_dx_supplement_iu, vitd_person_factor,
-                      vitamin_d):
-    """Extra 25(OH)D (nmol/L) from post-diagnosis supplements, on the concave curve."""
-    before = diet_vitd_iu + supplement_iu
-    rise = oral_rise_nmol(before + post_dx_supplement_iu, vitamin_d) \
-        - oral_rise_nmol(before, vitamin_d)
-    return rise * vitd_person_factor
-
-
-def ms_activity(rng, n, health_consciousness, relapse):
-    """A person's MS disease activity: multiplies the relapse rate (log-normal, mean 1).
-
-    Biological activity (log SD ``relapse.activity_log_sd``) times the effect of adherence
-    to disease-modifying therapy, better in health-conscious people
-    (``relapse.health_rr_per_sd`` per SD; Tan et al., Adv Ther 2011;28:51).
-    """
-    sigma = relapse.activity_log_sd
-    log_health = np.log(relapse.health_rr_per_sd)
-    return np.exp(sigma * rng.standard_normal(n) - sigma ** 2 / 2
-                  + log_health * health_consciousness - log_health ** 2 / 2)
-
-
-def after_onset_sun_loss(heat_sensitive, ms_activity, edss_progression, reverse_causation):
-    """Share of sun-derived 25(OH)D lost after onset: fatigue, heat, disability.
-
-    Grows with disease activity (more active MS, more fatigue and disability, less time
-    outdoors) and with the disability of progression at the survey
-    (``disability_sun_loss_per_edss`` per EDSS point; :mod:`simlib.disability`).
-    """
-    rc = reverse_causation
-    base = rc.onset_sun_loss + rc.heat_sun_loss * heat_sensitive
-    disabled = rc.disability_sun_loss_per_edss * edss_progression
-    return np.minimum(base * ms_activity ** rc.activity_disability_power + disabled, 1.0)
-
-
-def vitd_after_onset_nmol(vitd_mean_nmol, sun_vitd_nmol, after_onset_sun_loss):
-    """Long-term 25(OH)D after onset, before any post-diagnosis supplement (nmol/L)."""
-    return vitd_mean_nmol - after_onset_sun_loss * sun_vitd_nmol
-
-
-def vitd_on_supplement_nmol(vitd_after_onset_nmol, post_dx_rise_nmol):
-    """Long-term 25(OH)D after onset once post-diagnosis supplements have started."""
-    return vitd_after_onset_nmol + post_dx_rise_nmol
-
-
 # ------------------------------------------------------------------- assembly
 def _equation(name, func, scenario: Scenario, doc=None, stream=None, **fixed) -> Node:
     """A node whose parameter-section arguments are filled from the scenario."""
@@ -510,16 +433,16 @@ def _history_equations(s: Scenario):
           history.ms_excess_death_age(rng, ms_onset_age, pop),
           doc="age at death from MS excess mortality"),
         p("alive", history.alive), p("death_age", history.death_age),
-        p("heat_sensitive", heat_sensitive), p("ms_activity", ms_activity),
+        p("heat_sensitive", after_onset.heat_sensitive), p("ms_activity", after_onset.ms_activity),
         p("progressive_onset", disability.progressive_onset),
         p("progression_speed", disability.progression_speed),
         p("edss_progression", disability.edss_progression),
-        p("after_onset_sun_loss", after_onset_sun_loss),
-        p("post_dx_supplement_iu", post_dx_supplement_iu),
-        p("post_dx_supplement_start_age", post_dx_supplement_start_age),
-        p("post_dx_rise_nmol", post_dx_rise_nmol),
-        p("vitd_after_onset_nmol", vitd_after_onset_nmol),
-        p("vitd_on_supplement_nmol", vitd_on_supplement_nmol),
+        p("after_onset_sun_loss", after_onset.after_onset_sun_loss),
+        p("post_dx_supplement_iu", after_onset.post_dx_supplement_iu),
+        p("post_dx_supplement_start_age", after_onset.post_dx_supplement_start_age),
+        p("post_dx_rise_nmol", after_onset.post_dx_rise_nmol),
+        p("vitd_after_onset_nmol", after_onset.vitd_after_onset_nmol),
+        p("vitd_on_supplement_nmol", after_onset.vitd_on_supplement_nmol),
         p("relapse_expected", history.relapse_expected),
         p("relapse_count", history.relapse_count),
         p("edss", disability.edss),
