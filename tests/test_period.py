@@ -86,3 +86,12 @@ def test_a_fading_latitude_term_lowers_the_hazard_of_high_latitude_people_only(p
 def test_a_bad_calendar_curve_is_refused(years, values):
     with pytest.raises(ParameterError, match="calendar curve"):
         CalendarCurve(years, values)
+
+
+def test_the_lifetime_bound_is_never_below_the_lifetime_hazard(people):
+    from simlib.period import _lifetime_bound
+    args = (people["birth_year"], people["lp"], people["latitude_term"], MS, PERIOD, LATITUDE)
+    lifetime = cumulative_hazard(np.full(len(people["lp"]), LAST_AGE), *args)
+    bound = _lifetime_bound(people["lp"], people["latitude_term"], MS, PERIOD, LATITUDE)
+    assert np.all(bound >= lifetime)
+    assert np.median(bound / lifetime) < 3  # tight enough to settle most people cheaply
