@@ -82,11 +82,14 @@ def _in_regions(people, names):
     return np.isin(_column(people, "region_id"), ids)
 
 
-def _alive_adults(people, low=18.0):
+def alive_adults(people, low=18.0):
+    """People alive on the survey day and aged ``low`` (years) or more (boolean array)."""
     return _column(people, "alive") & (_column(people, "age") >= low)
 
 
-def _prevalent(people):
+def prevalent(people):
+    """People living with diagnosed MS on the survey day (boolean array; combine with
+    :func:`alive_adults`)."""
     return _column(people, "diagnosis_age") < _column(people, "age")
 
 
@@ -110,9 +113,9 @@ def _weighted_median(values, weights):
 
 
 def _case_control_difference(people, where, statistic):
-    base = _alive_adults(people) & where
-    cases = np.flatnonzero(base & _prevalent(people))
-    controls = np.flatnonzero(base & ~_prevalent(people))
+    base = alive_adults(people) & where
+    cases = np.flatnonzero(base & prevalent(people))
+    controls = np.flatnonzero(base & ~prevalent(people))
     if len(cases) < 20:
         return None
     vitd = _column(people, "vitd_survey_nmol")
@@ -160,8 +163,8 @@ def tracking_21_years(people, scenario, rng):
 
 
 def _prevalence(people, where):
-    base = _alive_adults(people) & where
-    return 1e5 * calibrate.ratio(np.sum(base & _prevalent(people)), np.sum(base))
+    base = alive_adults(people) & where
+    return 1e5 * calibrate.ratio(np.sum(base & prevalent(people)), np.sum(base))
 
 
 def us_prevalence(people, scenario, rng):
@@ -219,7 +222,7 @@ def black_white_incidence_women(people, scenario, rng):
     if black is None:
         return None
     age = _column(people, "age")
-    women = _alive_adults(people) & _in_regions(people, US) & _column(people, "female")
+    women = alive_adults(people) & _in_regions(people, US) & _column(people, "female")
     rate = [_onset_rate(people, scenario, women & group, age - 3, age)
             for group in (black, white)]
     return calibrate.ratio(*rate)
@@ -275,7 +278,7 @@ def relapse_august(people, scenario, rng):
 
 def supplement_1000_share(people, scenario, rng):
     """Percent of US adults aged 20 or more taking >= 1000 IU/day (before any MS)."""
-    adults = _alive_adults(people, 20.0) & _in_regions(people, US) & ~_prevalent(people)
+    adults = alive_adults(people, 20.0) & _in_regions(people, US) & ~prevalent(people)
     return 100 * calibrate.ratio(np.sum(adults & (_column(people, "supplement_iu") >= 1000)),
                                  np.sum(adults))
 
@@ -308,7 +311,7 @@ def disability_correlation(people, scenario, rng):
     """Pearson r of measured 25(OH)D with EDSS among prevalent cases (needs an EDSS)."""
     if "edss" not in people:
         return None
-    cases = np.flatnonzero(_alive_adults(people) & _prevalent(people))
+    cases = np.flatnonzero(alive_adults(people) & prevalent(people))
     return float(np.corrcoef(_column(people, "vitd_survey_nmol")[cases],
                              _column(people, "edss")[cases])[0, 1])
 

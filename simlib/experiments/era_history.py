@@ -116,7 +116,7 @@ def era_row(people: pd.DataFrame, year: float) -> dict:
         hundreds to one); ``patients_on_vitamin_d_share`` (proportion, 0-1) and
         ``n_cases``.
     """
-    cases = validate._alive_adults(people) & validate._prevalent(people)
+    cases = validate.alive_adults(people) & validate.prevalent(people)
     n_cases = int(cases.sum())
     difference = validate.cases_minus_controls_pooled(people, people.attrs["scenario"], None)
     values = people["vitd_survey_nmol"].to_numpy()[cases]
