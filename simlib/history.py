@@ -199,8 +199,10 @@ def relapse_season_range(relapse: RelapseParams) -> float:
     hemisphere; :data:`SEASONS`): the size of the seasonal swing that Jin et al.
     (2000) pooled over nine reports of MS exacerbations (10%, 95% CI 7-13%)."""
     factors = relapse_month_factors(relapse)
-    rates = [np.average(factors[np.subtract(months, 1)], weights=MONTH_DAYS[np.subtract(
-        months, 1)]) for months in SEASONS.values()]
+    rates = []
+    for months in SEASONS.values():
+        index = np.asarray(months) - 1
+        rates.append(np.average(factors[index], weights=MONTH_DAYS[index]))
     return float(max(rates) / min(rates))
 
 
