@@ -6,15 +6,14 @@ vectorized function of its parents and its parameter section, with the evidence 
 docstring. Together they make measured 25(OH)D a consequence of MS: patients lose sun
 (fatigue, heat sensitivity, disability; :mod:`simlib.disability`), and many start
 supplements once diagnosed and once the high-dose era has reached them
-(:mod:`simlib.era`).
+(:mod:`simlib.era`). The rise those supplements bring stays with the oral dose curve in
+:mod:`simlib.world` (``post_dx_rise_nmol``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.special import expit, logit
-
-from . import world  # oral_rise_nmol, read at call time (world imports this module)
 
 
 def heat_sensitive(rng, n, reverse_causation):
@@ -47,15 +46,6 @@ def post_dx_supplement_start_age(rng, n, diagnosis_age, post_dx_supplement_iu, b
     era_start = supplement_adoption_year + calendar.patient_era_lag_years - birth_year
     start = np.maximum(diagnosis_age + delay, era_start)
     return np.where(post_dx_supplement_iu > 0, start, np.inf)
-
-
-def post_dx_rise_nmol(diet_vitd_iu, supplement_iu, post_dx_supplement_iu, vitd_person_factor,
-                      vitamin_d):
-    """Extra 25(OH)D (nmol/L) from post-diagnosis supplements, on the concave curve."""
-    before = diet_vitd_iu + supplement_iu
-    rise = world.oral_rise_nmol(before + post_dx_supplement_iu, vitamin_d) \
-        - world.oral_rise_nmol(before, vitamin_d)
-    return rise * vitd_person_factor
 
 
 def ms_activity(rng, n, health_consciousness, relapse):

@@ -269,6 +269,15 @@ def oral_rise_nmol(dose_iu, vitamin_d):
     return vitamin_d.oral_max_rise_nmol * dose / (dose + half)
 
 
+def post_dx_rise_nmol(diet_vitd_iu, supplement_iu, post_dx_supplement_iu, vitd_person_factor,
+                      vitamin_d):
+    """Extra 25(OH)D (nmol/L) from post-diagnosis supplements, on the concave curve."""
+    before = diet_vitd_iu + supplement_iu
+    rise = oral_rise_nmol(before + post_dx_supplement_iu, vitamin_d) \
+        - oral_rise_nmol(before, vitamin_d)
+    return rise * vitd_person_factor
+
+
 def oral_vitd_nmol(diet_vitd_iu, supplement_iu, vitd_person_factor, vitamin_d):
     """Long-term 25(OH)D from diet and supplements (nmol/L)."""
     return oral_rise_nmol(diet_vitd_iu + supplement_iu, vitamin_d) * vitd_person_factor
@@ -440,7 +449,7 @@ def _history_equations(s: Scenario):
         p("after_onset_sun_loss", after_onset.after_onset_sun_loss),
         p("post_dx_supplement_iu", after_onset.post_dx_supplement_iu),
         p("post_dx_supplement_start_age", after_onset.post_dx_supplement_start_age),
-        p("post_dx_rise_nmol", after_onset.post_dx_rise_nmol),
+        p("post_dx_rise_nmol", post_dx_rise_nmol),
         p("vitd_after_onset_nmol", after_onset.vitd_after_onset_nmol),
         p("vitd_on_supplement_nmol", after_onset.vitd_on_supplement_nmol),
         p("relapse_expected", history.relapse_expected),
