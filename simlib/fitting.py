@@ -1,8 +1,13 @@
 """Fit the world's MS incidence parameters to published figures, each in its era.
 
-Three sets of MS parameters are not known from any single study and are fitted, once,
+Four sets of MS parameters are not known from any single study and are fitted, once,
 to published incidence and prevalence (the results are written in
 ``data/scenarios/*.toml``; the calibration tests check them):
+
+* ``calendar.onset_period_log_hr`` (the calendar-period effect on onset,
+  :mod:`simlib.period`) to the Hordaland register's incidence in 1953-57, 1978-82 and
+  2003-07 (Grytten et al. 2016: 1.9, 7.2, 8.5 per 100,000 person-years), as ratios to
+  the last period (:func:`fit_period`);
 
 * ``ms.latitude_hr_per_10_degrees`` (the unexplained latitude factors) to two
   between-site ratios at once: the pooled mid-latitude incidence of studies around
@@ -35,6 +40,7 @@ from .calibrate import (
     _rate,
     at_era,
     figures_from_tally,
+    hordaland_incidence,
     incidence_rows,
     tally,
 )
@@ -51,6 +57,9 @@ RATIO_WEIGHTS = {"mid_high": 1 / 0.17, "ohio_texas": 1 / 0.30}
 #: (Langer-Gould et al. 2013: Hispanic 2.9, Asian 1.4, White 6.9 per 100,000
 #: person-years); the African group is left at 1 (its contrast is a validation figure).
 GROUP_TARGETS = {"hispanic": 2.9 / 6.9, "asian": 1.4 / 6.9}
+#: MS incidence per 100,000 person-years in Hordaland, western Norway, in 1953-57,
+#: 1978-82 and 2003-07 (Grytten et al. 2016), at ``calendar.onset_period_years``.
+PERIOD_TARGETS = (1.9, 7.2, 8.5)
 
 
 def incidence_contrasts(scenario: Scenario, n: int, seed) -> dict:
@@ -113,8 +122,31 @@ def fit_group_hazard(scenario: Scenario, n: int = 1_000_000, seed: int = 2024) -
     return scenario.with_values({"ancestry.group_ms_hr": tuple(hr[g] for g in GROUPS[1:])})
 
 
+def fit_period(scenario: Scenario, n: int = 500_000, seed: int = 2024,
+               rounds: int = 4) -> Scenario:
+    """Refit ``calendar.onset_period_log_hr`` to the Hordaland trend (:data:`PERIOD_TARGETS`).
+
+    The last knot stays at 0 (the registers' era, where the baseline is fitted); each
+    earlier knot moves by the log gap of its period's incidence ratio to the last
+    period's. The women's birth-cohort trend (:mod:`simlib.era`) already raises
+    incidence over the calendar, so the period effect is what remains of the trend.
+    """
+    years = scenario.calendar.onset_period_years
+    for _ in range(rounds):
+        rates = {year: hordaland_incidence(scenario, year, n, seed) for year in years}
+        values = [value + np.log(PERIOD_TARGETS[i] / PERIOD_TARGETS[-1])
+                  - np.log(rates[year] / rates[years[-1]]) if i < len(years) - 1 else 0.0
+                  for i, (year, value) in enumerate(zip(
+                      years, scenario.calendar.onset_period_log_hr, strict=True))]
+        scenario = scenario.with_values({"calendar.onset_period_log_hr":
+                                         tuple(round(float(v), 4) for v in values)})
+    return scenario
+
+
 def fit_scenario(scenario: Scenario, n: int = 500_000, seed: int = 2024) -> Scenario:
-    """Both fits, group hazards first (they change Texas), then incidence, twice over."""
+    """All fits: the period trend, group hazards (they change Texas), then incidence,
+    twice over."""
     for _ in range(2):
+        scenario = fit_period(scenario, n, seed)
         scenario = fit_incidence(fit_group_hazard(scenario, 2 * n, seed), n, seed)
     return scenario

@@ -26,6 +26,7 @@ from .calibrate import (
     tally_chunks,
 )
 from .files import atomic_write, check_output_folder, write_text
+from .period import onset_hazard
 from .scenario import Scenario, load_scenario, scenario_names
 from .scm import check_size
 from .truth import true_effects
@@ -96,10 +97,10 @@ def _tally_and_write(scenario, world, n, seed, chunk, out, progress) -> pd.DataF
     chunks = tqdm(world.iter_chunks(n, seed, chunk, columns=columns), disable=not progress,
                   total=-(-n // chunk), unit="chunk", desc="population", file=sys.stderr)
     if out is None:
-        return tally_chunks(chunks, scenario.ms, n)
+        return tally_chunks(chunks, onset_hazard(scenario), n)
     with atomic_write(out) as temporary:
         with _PeopleWriter(temporary) as writer:
-            return tally_chunks(map(writer.write, chunks), scenario.ms, n)
+            return tally_chunks(map(writer.write, chunks), onset_hazard(scenario), n)
 
 
 def _show(value, digits: int, why: str, suffix: str = "") -> str:

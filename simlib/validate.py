@@ -39,6 +39,7 @@ import pandas as pd
 from . import calibrate, history
 from .ancestry import GROUPS
 from .designs.common import LEVEL_COLUMNS, blood_draw, window_rate
+from .period import onset_hazard
 from .scenario import Scenario
 from .world import REGIONS, build_world
 
@@ -211,8 +212,9 @@ def _onset_rate(people, scenario, where, start, end):
         return float("nan")
     onset = _column(people, "ms_onset_age")[rows]
     log_hr = _column(people, "ms_log_hazard_ratio")[rows]
+    hazard = onset_hazard(scenario)
     expected, years = window_rate(onset, log_hr, np.asarray(start)[rows], np.asarray(end)[rows],
-                                  scenario.ms)
+                                  hazard, hazard.birth_year(_column(people, "age")[rows]))
     return calibrate.ratio(expected, years)
 
 
@@ -330,10 +332,9 @@ def migrants_uk_to_australia(people, scenario, rng):
     born = REGIONS["region"].to_numpy()[_column(people, "birth_region_id")]
     arrivals = (_column(people, "alive") & np.isin(born, UK) & (age < 80)
                 & _in_regions(people, ("Queensland", "Tasmania")) & (age - moved <= 34))
-    edges, cumulative = history.band_edges(), history.baseline_cumulative(scenario.ms)
-    hazard = np.exp(_column(people, "ms_log_hazard_ratio")) \
-        * np.interp(np.minimum(age, edges[-1]), edges, cumulative)
-    risk = -np.expm1(-hazard)
+    onset = onset_hazard(scenario)
+    risk = -np.expm1(-onset.cumulative(age, onset.birth_year(age),
+                                       _column(people, "ms_log_hazard_ratio")))
     child, adult = arrivals & (moved < 15), arrivals & (moved >= 15) & (moved < 40)
     if not child.any() or not adult.any():
         return float("nan")

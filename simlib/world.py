@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from . import after_onset, disability, drift, era, history, measure, residence
+from . import after_onset, disability, drift, era, history, measure, period, residence
 from . import ancestry as ancestry_groups
 from .scenario import Scenario
 from .scm import Model, Node
@@ -356,6 +356,18 @@ def ms_log_hazard_ratio(female, hla_drb1_1501, ebv_infected, infectious_mononucl
         + ancestry_groups.group_log_hazard(ancestry_group, ancestry)
 
 
+def ms_onset_age(rng, ms_log_hazard_ratio, birth_year, hazard):
+    """Age at first demyelinating event (MS onset; ``inf`` if never).
+
+    The person's log hazard ratio plus the calendar-period effect on onset
+    (:class:`simlib.period.OnsetHazard`): the same unit-exponential draw as the
+    constant-hazard equation (:func:`simlib.history.onset_age`), so a world without a
+    period effect has the same onsets.
+    """
+    draw = rng.standard_exponential(len(ms_log_hazard_ratio))
+    return hazard.onset_age(draw, birth_year, ms_log_hazard_ratio)
+
+
 def vitd_log_hazard(vitd_nmol, ms):
     """Causal contribution of 25(OH)D to the log hazard (0 at 50 nmol/L, linear or threshold)."""
     slope = np.log(ms.vitd_hr_per_25nmol) / 25.0
@@ -430,8 +442,8 @@ def _history_equations(s: Scenario):
         p("birth_year_fraction", lambda rng, n: rng.random(n), doc="birthday as a year fraction"),
         p("birth_year", era.birth_year, doc="calendar year of birth"),
         p("ms_log_hazard_ratio", ms_log_hazard_ratio),
-        p("ms_onset_age", lambda rng, ms_log_hazard_ratio:
-          history.onset_age(rng, ms_log_hazard_ratio, ms), doc="age at MS onset (inf: never)"),
+        p("ms_onset_age", ms_onset_age, hazard=period.onset_hazard(s),
+          doc="age at MS onset (inf: never)"),
         p("prodrome_start_age", lambda rng, ms_onset_age:
           history.prodrome_start_age(rng, ms_onset_age, ms), doc="age at start of prodrome"),
         p("diagnosis_age", lambda rng, ms_onset_age: history.diagnosis_age(rng, ms_onset_age, ms),

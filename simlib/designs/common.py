@@ -7,8 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from .. import history, measure
+from .. import measure
 from ..estimators import NO_CASES, Estimate
+from ..period import OnsetHazard, onset_hazard
 from ..scm import Model
 from ..truth import SHIFT_NMOL
 from .base import DesignDataError
@@ -43,28 +44,35 @@ def log_hazard_ratios(world: Model, people: pd.DataFrame, shift: float = SHIFT_N
     return natural["ms_log_hazard_ratio"], shifted["ms_log_hazard_ratio"]
 
 
-def window_rate(onset, log_hr, start, end, ms):
+def window_rate(onset, log_hr, start, end, hazard: OnsetHazard, birth_year):
     """(expected onsets, person-years at risk) in [start, end) for people without onset at start.
 
     Expected onsets are each person's integrated hazard over their time at risk
-    (the compensator): the same rate as counting onsets, without their Poisson noise.
+    (the compensator, with the calendar-period effect of ``hazard`` for their
+    ``birth_year``): the same rate as counting onsets, without their Poisson noise.
     """
-    edges, cumulative = history.band_edges(), history.baseline_cumulative(ms)
     at_risk = onset >= start
     stop = np.minimum(onset, end)[at_risk]
     begin = np.broadcast_to(start, onset.shape)[at_risk]
-    exposure = np.interp(np.minimum(stop, edges[-1]), edges, cumulative) \
-        - np.interp(np.minimum(begin, edges[-1]), edges, cumulative)
-    return float(np.sum(np.exp(log_hr[at_risk]) * exposure)), float(np.sum(stop - begin))
+    birth, lp = np.broadcast_to(birth_year, onset.shape)[at_risk], log_hr[at_risk]
+    exposure = hazard.cumulative(stop, birth, lp) - hazard.cumulative(begin, birth, lp)
+    return float(np.sum(exposure)), float(np.sum(stop - begin))
+
+
+def birth_years(people: pd.DataFrame, rows=slice(None)):
+    """Calendar years of birth of ``rows`` of ``people`` (the survey year minus age)."""
+    scenario = people.attrs["scenario"]
+    return scenario.calendar.survey_year - people["age"].to_numpy()[rows]
 
 
 def shifted_onset(world: Model, people: pd.DataFrame, rows, start):
     """(natural onset, onset with +25 nmol/L from ``start``, natural log HR, shifted log HR)."""
-    ms = people.attrs["scenario"].ms
+    hazard = onset_hazard(people.attrs["scenario"])
     natural_lp, shifted_lp = (lp[rows] for lp in log_hazard_ratios(world, people))
     natural = people["ms_onset_age"].to_numpy()[rows]
     start = np.broadcast_to(np.asarray(start, dtype=float), natural.shape)
-    shifted = history.onset_after_change(natural, natural_lp, shifted_lp, start, ms)
+    shifted = hazard.after_change(natural, birth_years(people, rows), natural_lp, shifted_lp,
+                                  start)
     return natural, shifted, natural_lp, shifted_lp
 
 
@@ -80,11 +88,11 @@ def true_log_hr(world: Model, people: pd.DataFrame, rows, start, end) -> float:
     world without MS (``ms.baseline_per_100k = 0``), where no rate ratio exists;
     :class:`~simlib.designs.base.DesignDataError` when nobody is at risk in the window.
     """
-    ms = people.attrs["scenario"].ms
+    hazard, birth = onset_hazard(people.attrs["scenario"]), birth_years(people, rows)
     natural, shifted, natural_lp, shifted_lp = shifted_onset(world, people, rows, start)
     start = np.broadcast_to(np.asarray(start, dtype=float), natural.shape)
-    expected_n, time_n = window_rate(natural, natural_lp, start, end, ms)
-    expected_s, time_s = window_rate(shifted, shifted_lp, start, end, ms)
+    expected_n, time_n = window_rate(natural, natural_lp, start, end, hazard, birth)
+    expected_s, time_s = window_rate(shifted, shifted_lp, start, end, hazard, birth)
     if time_n <= 0 or time_s <= 0:
         raise DesignDataError(f"no person-time at risk of MS onset among the {len(natural):,} "
                               "people studied (all had onset before the window): raise "

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .. import estimators as est
-from .. import history
+from ..period import onset_hazard
 from ..world import REGION_GROUPS, REGIONS
 from .base import (
     REGION_CHOICES,
@@ -47,7 +47,7 @@ from .base import (
     regions_option,
     register_design,
 )
-from .common import log_difference, population_seed, window_rate
+from .common import birth_years, log_difference, population_seed, window_rate
 
 MIGRANT_COLUMNS = ("female", "age", "alive", "region_id", "latitude_deg", "diagnosis_age",
                    "ms_onset_age", "ms_log_hazard_ratio", "born_elsewhere", "birth_region_id",
@@ -113,7 +113,7 @@ def _estimand(world, people, rows, data, child_age) -> Estimand:
         when = "before" if child.all() else "at or after"
         raise DesignDataError(f"all {len(data):,} migrants moved {when} age {child_age:g}: "
                               "change child_age or raise population")
-    ms = people.attrs["scenario"].ms
+    hazard, birth = onset_hazard(people.attrs["scenario"]), birth_years(people, rows)
     ages = data["age_at_move"].to_numpy()
     natural_lp = people["ms_log_hazard_ratio"].to_numpy()[rows]
     natural = people["ms_onset_age"].to_numpy()[rows]
@@ -123,8 +123,8 @@ def _estimand(world, people, rows, data, child_age) -> Estimand:
     rates = []
     for move_age in (ages[child].mean(), ages[~child].mean()):
         lp = _log_hazard_if_moved_at(world, migrants, seed, move_age)
-        onset = history.onset_after_change(natural, natural_lp, lp, np.zeros(len(rows)), ms)
-        expected, time = window_rate(onset, lp, np.zeros(len(rows)), census, ms)
+        onset = hazard.after_change(natural, birth, natural_lp, lp, np.zeros(len(rows)))
+        expected, time = window_rate(onset, lp, np.zeros(len(rows)), census, hazard, birth)
         rates.append(expected / time if time > 0 else 0.0)
     return Estimand("log rate ratio of MS onset to the census, moved as a child vs later",
                     log_difference(*rates), TRUTH_SCALE)

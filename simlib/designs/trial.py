@@ -32,6 +32,7 @@ import pandas as pd
 from .. import estimators as est
 from .. import history
 from ..errors import ParameterError
+from ..period import onset_hazard
 from ..world import oral_rise_nmol, vitd_log_hazard
 from .base import (
     Design,
@@ -45,6 +46,7 @@ from .base import (
 )
 from .common import (
     BASE_COLUMNS,
+    birth_years,
     covariate_frame,
     log_difference,
     log_ratio,
@@ -111,15 +113,16 @@ def _general(people, rng, participants, dose_iu, follow_up_years, adherence, age
     vitd, lp = _column(people, "vitd_mean_nmol", rows), _column(people, "ms_log_hazard_ratio", rows)
     raised = vitd + np.where(adheres, _trial_rise(people, rows, dose_iu, scenario), 0.0)
     lp_dose = lp + vitd_log_hazard(raised, scenario.ms) - vitd_log_hazard(vitd, scenario.ms)
-    onset_dose = history.onset_after_change(natural, lp, lp_dose, entry, scenario.ms)
+    hazard, birth = onset_hazard(scenario), birth_years(people, rows)
+    onset_dose = hazard.after_change(natural, birth, lp, lp_dose, entry)
     onset = np.where(assigned, onset_dose, natural)
     end = np.minimum(entry + follow_up_years, _column(people, "death_age", rows))
     data = pd.DataFrame({"assigned": assigned.astype(int), "event": (onset < end).astype(int),
                          "person_years": np.minimum(onset, end) - entry, "age": entry,
                          "exit_age": np.minimum(onset, end), "entry_age": entry,
                          **covariate_frame(people, rows)})
-    treated = window_rate(onset_dose, lp_dose, entry, end, scenario.ms)
-    placebo = window_rate(natural, lp, entry, end, scenario.ms)
+    treated = window_rate(onset_dose, lp_dose, entry, end, hazard, birth)
+    placebo = window_rate(natural, lp, entry, end, hazard, birth)
     if treated[1] <= 0 or placebo[1] <= 0:
         raise DesignDataError(f"no person-time at risk of MS onset among the {len(rows):,} "
                               "randomized: raise population or participants")

@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 
 from .. import estimators as est
-from .. import history
 from ..calibrate import published_figures
 from ..designs import get_design
 from ..designs.common import blood_draw
+from ..period import onset_hazard
 from ..scenario import load_scenario
 from ..world import build_world
 
@@ -255,17 +255,15 @@ def expected_onset_association(people: pd.DataFrame, age_low: float = 18.0,
     float
         Log rate ratio of MS onset per +25 nmol/L.
     """
-    ms = people.attrs["scenario"].ms
     age, onset = people["age"].to_numpy(), people["ms_onset_age"].to_numpy()
     enrolled = people["alive"].to_numpy() & (age >= age_low) & (age < age_high) & (onset > age)
     start = age[enrolled]
     stop = np.minimum.reduce([start + follow_up_years, onset[enrolled],
                               people["death_age"].to_numpy()[enrolled]])
-    edges, cumulative = history.band_edges(), history.baseline_cumulative(ms)
-    baseline = np.interp(np.minimum(stop, edges[-1]), edges, cumulative) \
-        - np.interp(np.minimum(start, edges[-1]), edges, cumulative)
+    hazard = onset_hazard(people.attrs["scenario"])
+    birth, lp = hazard.birth_year(start), people[HAZARD].to_numpy()[enrolled]
     data = people.loc[enrolled, ["vitd_survey_nmol", *covariates]].assign(
-        expected=np.exp(people[HAZARD].to_numpy()[enrolled]) * baseline,
+        expected=hazard.cumulative(stop, birth, lp) - hazard.cumulative(start, birth, lp),
         person_years=stop - start)
     fit = est.poisson_rate(data, "expected", "person_years", "vitd_survey_nmol",
                            covariates=tuple(covariates))

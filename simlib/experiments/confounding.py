@@ -49,10 +49,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .. import history
 from ..designs import Study, get_design
 from ..designs.base import replicate_streams
 from ..errors import SimlibError
+from ..period import onset_hazard
 from ..scenario import Scenario, load_scenario
 from ..scm import Model
 from ..world import build_world
@@ -315,14 +315,14 @@ def expected_onsets(cohort: Cohort, log_hazard: np.ndarray) -> tuple[np.ndarray,
     The integrated hazard ``exp(log_hazard) x [H0(end) - H0(entry)]`` from baseline to
     the end of follow-up or death: what the member contributes on average.
     """
-    ms = cohort.scenario.ms
+    hazard = onset_hazard(cohort.scenario)
     entry = cohort.study.data["age"].to_numpy()
     end = np.minimum(entry + cohort.follow_up_years,
                      cohort.columns["death_age"][cohort.rows])
-    edges, cumulative = history.band_edges(), history.baseline_cumulative(ms)
-    baseline = np.interp(np.minimum(end, edges[-1]), edges, cumulative) \
-        - np.interp(np.minimum(entry, edges[-1]), edges, cumulative)
-    return np.exp(log_hazard) * baseline, end - entry
+    birth = hazard.birth_year(entry)
+    expected = hazard.cumulative(end, birth, log_hazard) \
+        - hazard.cumulative(entry, birth, log_hazard)
+    return expected, end - entry
 
 
 def unlimited_data(cohort: Cohort, mechanisms=(), world: Model | None = None,

@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import history
 from ..designs.base import cached_world
+from ..period import onset_hazard
 from ..world import oral_rise_nmol, vitd_log_hazard
 
 ALPHA = 0.05
@@ -114,13 +114,13 @@ def onset_risks(people, years, dose_iu, adherence):
         Risks (probabilities) per person; ``assigned`` mixes takers and non-takers (ITT).
     """
     ms = people.attrs["scenario"].ms
+    onset = onset_hazard(people.attrs["scenario"])
     entry = people["age"].to_numpy()
     end = np.minimum(entry + years, people["death_age"].to_numpy())
-    edges, cumulative = history.band_edges(), history.baseline_cumulative(ms)
-    baseline = np.interp(end, edges, cumulative) - np.interp(entry, edges, cumulative)
+    birth, lp = onset.birth_year(entry), people["ms_log_hazard_ratio"].to_numpy()
     vitd = people["vitd_mean_nmol"].to_numpy()
     change = vitd_log_hazard(vitd + vitd_rise(people, dose_iu), ms) - vitd_log_hazard(vitd, ms)
-    hazard = np.exp(people["ms_log_hazard_ratio"].to_numpy()) * baseline
+    hazard = onset.cumulative(end, birth, lp) - onset.cumulative(entry, birth, lp)
     placebo = -np.expm1(-hazard)
     taker = -np.expm1(-hazard * np.exp(change))
     return placebo, placebo + adherence * (taker - placebo)
