@@ -118,7 +118,7 @@ CASES = [
     (f"{S} --set ms.baseline_per_100k=0 --reps 3", 1,
      "3 of 3 replicates failed: no MS cases in this sample"),
     (f"{S} --set ms.baseline_per_100k=0 --format json", 1, "2 of 2 replicates failed"),
-    (f"{S} --option follow_up_years=0.5 --reps 3", 0, "failed: no MS cases in this sample"),
+    (f"{S} --option follow_up_years=1 --reps 3", 0, "failed: no MS cases in this sample"),
     (f"{W} --out {{tmp}}/s1 --grid ms.hr_female=1,2 --grid ms.hr_female=3", 2, "given twice"),
     (f"{W} --out {{tmp}}/s2 --grid ms.hr_female=1,1.0", 2, "value 1.0 is given twice"),
     (f"{W} --out {{tmp}}/s3 --grid ms.hr_female=", 2, "is not of the form key=value1"),
