@@ -76,7 +76,7 @@ latitude.published_gradient()[["quantity", "value", "unit", "latitude_deg", "cit
 # * **unexplained latitude factors**: the direct arrow from `latitude_deg` into MS risk,
 #   fitted so that the world reproduces the registers' high incidence in Scotland, Wales
 #   and western Norway against mid latitudes, and the ratios between three US surveys
-#   (`ms.latitude_hr_per_10_degrees`, HR 2.2 per 10 degrees);
+#   (`ms.latitude_hr_per_10_degrees`, HR 2.4 per 10 degrees);
 # * **diet and supplements**: US milk fortification and supplement use raise 25(OH)D in
 #   some regions whatever their latitude (the arrow from `region_id` to `vitd_mean_nmol`).
 #

@@ -61,7 +61,7 @@ null, causal = load_scenario("null"), load_scenario("causal")
 #
 # * **Latitude** (degrees from the equator): less UVB, so less 25(OH)D; and MS is commoner
 #   far from the equator for other reasons too (`ms.latitude_hr_per_10_degrees`, about
-#   2.2 per 10 degrees, calibrated to the incidence gradient; and more infectious
+#   2.4 per 10 degrees, calibrated to the incidence gradient; and more infectious
 #   mononucleosis at high latitude).
 # * **Sun itself**: UVB lowers MS risk directly, not only through 25(OH)D
 #   (`ms.uvb_hr_per_doubling` = 0.9; Lucas et al., Neurology 2011; Hedstrom et al. 2019).

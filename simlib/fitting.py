@@ -23,8 +23,10 @@ regions it stands for (:func:`simlib.calibrate.at_era`): the women's hazard rati
 rises by birth cohort (:mod:`simlib.era`), so the 1985 pool of studies sees a lower
 mid-latitude incidence than a 2010 survey would, and Texas is a third Hispanic
 (:mod:`simlib.ancestry`). With both, one latitude factor of about 2.2 per 10 degrees
-meets both ratios; fitted to the 1985 pool as if it were of 2010 and to a Texas of
-one ancestry, it had been 3.1, far steeper than within-country cohorts find.
+met both ratios; fitted to the 1985 pool as if it were of 2010 and to a Texas of
+one ancestry, it had been 3.1, far steeper than within-country cohorts find. The
+calendar-period effect (:func:`fit_period`) makes 1978-82 onset slightly commoner than
+2003-07 net of the women's cohort trend, which raises it again to about 2.4.
 The fits use each person's expected onsets and expected risk by their age (smooth in
 the parameters, with common random numbers), not simulated counts.
 """
