@@ -44,6 +44,7 @@ from .diagnosis import diagnose, diagnosis_record, usable  # noqa: F401  (public
 from .errors import ParameterError, SimlibError
 from .limits import HARD_MAX_REPS
 from .scenario import Scenario
+from .timing import phase
 
 META = ("design", "estimator", "scenario", "seed")
 FITTED = ("estimate", "se", "ci_low", "ci_high", "p_value")
@@ -328,7 +329,8 @@ def _run_one(task: _Task, design: Design, rep: int) -> dict:
             truth = study.estimand_for(task.estimator or design.default_estimator)
             row.update(estimand=truth.name, estimand_value=float(truth.value),
                        scale=truth.scale)
-            fit = design.estimator(task.estimator)(study)
+            with phase("fit"):
+                fit = design.estimator(task.estimator)(study)
             row.update({k: float(getattr(fit, k)) for k in FITTED})
             row.update(n=int(fit.n), n_cases=int(fit.n_cases), converged=bool(fit.converged),
                        reason=str(fit.reason), scale=truth.scale or fit.scale)

@@ -280,54 +280,80 @@ class Model:
             Which chunk's streams to use (0 for unchunked sampling).
         reuse : mapping, optional
             Columns of the *same* people (same seed and chunk) in the natural world:
-            unaffected columns found there are copied rather than recomputed (the
-            result is identical either way, because each node has its own stream).
+            unaffected columns found there are copied rather than recomputed, and their
+            ancestors are not evaluated at all; an intervention that is a function of
+            the natural value reads that value here instead of recomputing it. The
+            result is identical either way, because each node has its own stream: only
+            the cost changes (the estimand of an onset design re-evaluates only the
+            nodes between ``vitd_mean_nmol`` and ``ms_log_hazard_ratio``; see
+            :func:`simlib.designs.common.shifted_hazard_inputs`).
         keep : iterable of str, optional
             Columns to return. Only these and their ancestors are evaluated, and
             intermediate columns are freed as soon as no node needs them.
         """
         n = check_size(n)
-        recompute = self.affected_by_interventions() if reuse is not None else None
-        keep, needed = self._needed(keep)
-        last_use = self._last_use(needed)
+        reuse = {} if reuse is None else reuse
+        reusable = set(reuse) - self.affected_by_interventions()
+        known = reusable | self._natural_known(reuse)
+        keep, needed = self._needed(keep, known)
+        readers = needed - known  # the nodes that read their parents' columns
+        last_use = self._last_use(readers)
         values: dict[str, np.ndarray] = {}
         for position, name in enumerate(self.order):
             if name not in needed:
                 continue
-            if recompute is not None and name not in recompute and name in reuse:
+            if name in reusable:
                 values[name] = np.asarray(reuse[name])
             else:
-                values[name] = self._evaluate_node(name, n, seed, chunk_index, values)
+                values[name] = self._evaluate_node(name, n, seed, chunk_index, values, reuse)
+            if name not in readers:
+                continue
             for parent in self.nodes[name].parents:
                 if parent not in keep and last_use[parent] == position:
                     del values[parent]
         return {name: values[name] for name in self.order if name in keep}
 
-    def _evaluate_node(self, name, n, seed, chunk_index, values) -> np.ndarray:
+    def _evaluate_node(self, name, n, seed, chunk_index, values, reuse) -> np.ndarray:
         node = self.nodes[name]
         rng = node_rng(seed, node.stream or name, chunk_index)
         if name not in self.interventions:
             return node.evaluate(rng, n, values)
         value = self.interventions[name]
         if callable(value):
-            return _as_column(value(node.evaluate(rng, n, values)), n, name)
+            natural = reuse[name] if name in reuse else node.evaluate(rng, n, values)
+            return _as_column(value(np.asarray(natural)), n, name)
         return _as_column(value, n, name)
 
-    def _needed(self, keep) -> tuple[set, set]:
-        """(columns to return, nodes to evaluate: those columns and their ancestors)."""
+    def _natural_known(self, reuse) -> set[str]:
+        """Intervened nodes whose value needs no parents: a constant, or a function of a
+        natural value found in ``reuse`` (the same people in the natural world)."""
+        return {name for name, value in self.interventions.items()
+                if not callable(value) or name in reuse}
+
+    def _needed(self, keep, known=frozenset()) -> tuple[set, set]:
+        """(columns to return, nodes to evaluate: those columns and the ancestors they
+        need). A node in ``known`` (copied from ``reuse``, or an intervention that does
+        not read its parents) needs none of its ancestors."""
         if keep is None:
-            return set(self.order), set(self.order)
+            keep = set(self.order)
         keep = set(keep)
-        needed = set(keep)
         for name in keep:
             self._check_known(name)
-            needed |= self.ancestors(name)
+        needed, frontier = set(), list(keep)
+        while frontier:
+            name = frontier.pop()
+            if name in needed:
+                continue
+            needed.add(name)
+            if name not in known:
+                frontier.extend(self.nodes[name].parents)
         return keep, needed
 
-    def _last_use(self, needed) -> dict[str, int]:
+    def _last_use(self, readers) -> dict[str, int]:
+        """Position (in the order) of the last node that reads each column."""
         position = {name: i for i, name in enumerate(self.order)}
         last = {name: position[name] for name in self.order}
-        for name in filter(needed.__contains__, self.order):
+        for name in filter(readers.__contains__, self.order):
             for parent in self.nodes[name].parents:
                 last[parent] = max(last[parent], position[name])
         return last

@@ -25,6 +25,7 @@ from .. import history
 from ..errors import ParameterError, SimlibError, UnknownParameterError, nearest
 from ..scenario import SECTIONS, Scenario
 from ..scm import Model, stream_key
+from ..timing import phase
 from ..world import build_world
 
 DESIGN_STREAM = stream_key("design")
@@ -128,6 +129,11 @@ class Design:
         simulated).
     population_default : callable, optional
         ``f(options) -> int``: the population when option ``population`` is None.
+    estimand_columns : callable, optional
+        ``f(world) -> tuple of str``: natural-world columns the design's estimand reads
+        to compute the same people under an intervention; kept with the population so
+        that only the nodes the intervention changes are computed again (for example
+        :func:`simlib.designs.common.shifted_hazard_inputs`).
     constraints : tuple of callables
         Checks of options together, run by :meth:`resolve_options` after each option is
         checked alone: ``constraint(options) -> message or None``, where ``options`` is
@@ -144,6 +150,7 @@ class Design:
     columns: tuple[str, ...]
     population_default: Callable[[dict], int] | None = None  # when option population is None
     constraints: tuple[Constraint, ...] = ()
+    estimand_columns: Callable[[Model], tuple[str, ...]] | None = None
 
     @property
     def default_estimator(self) -> str:
@@ -355,10 +362,16 @@ def run_study(scenario: Scenario, design: str | Design, seed: int, index: int = 
     size = population_size or resolved["population"] or design.population_default(resolved)
     scenario = _apply_scenario_options(scenario, design, resolved)
     world = cached_world(scenario) if world is None else world
-    people = world.sample(size, population_seed, columns=design.columns)
+    columns = design.columns
+    if design.estimand_columns is not None and columns is not None:
+        columns = tuple(dict.fromkeys((*columns, *design.estimand_columns(world))))
+    with phase("simulate"):
+        people = world.sample(size, population_seed, columns=columns)
     people.attrs.update(seed=population_seed, scenario=scenario)
-    study = design.sample(world, people, rng, **{name: value for name, value in resolved.items()
-                                                 if not design.options[name].scenario_key})
+    with phase("sample"):
+        study = design.sample(world, people, rng, **{
+            name: value for name, value in resolved.items()
+            if not design.options[name].scenario_key})
     study.options.update(resolved)  # the options the study ran with, defaults included
     return study
 

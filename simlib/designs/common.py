@@ -11,6 +11,7 @@ from .. import measure
 from ..estimators import NO_CASES, Estimate
 from ..period import OnsetHazard, onset_hazard
 from ..scm import Model
+from ..timing import timed
 from ..truth import SHIFT_NMOL
 from .base import DesignDataError
 
@@ -32,6 +33,18 @@ BASE_COLUMNS = ("female", "age", "alive", "region_id", "latitude_deg", "diagnosi
 def population_seed(people: pd.DataFrame):
     """The seed the population was sampled with (set by ``run_study``)."""
     return people.attrs["seed"]
+
+
+def shifted_hazard_inputs(world: Model) -> tuple[str, ...]:
+    """Columns from which :func:`log_hazard_ratios` computes the shifted log hazard ratio
+    without simulating anyone again: the natural long-term 25(OH)D, the natural log HR,
+    and every parent of a node between them that the shift does not change (for the
+    default world about 20 columns; a teacher's extra node on the path adds its own)."""
+    shifted = world.do(vitd_mean_nmol=lambda value: value)
+    path = shifted.affected_by_interventions() \
+        & (world.ancestors("ms_log_hazard_ratio") | {"ms_log_hazard_ratio"})
+    parents = {p for name in path if name != "vitd_mean_nmol" for p in world.nodes[name].parents}
+    return tuple(sorted((parents - path) | {"vitd_mean_nmol", "ms_log_hazard_ratio"}))
 
 
 def log_hazard_ratios(world: Model, people: pd.DataFrame, shift: float = SHIFT_NMOL):
@@ -65,6 +78,7 @@ def birth_years(people: pd.DataFrame, rows=slice(None)):
     return scenario.calendar.survey_year - people["age"].to_numpy()[rows]
 
 
+@timed("estimand")
 def shifted_onset(world: Model, people: pd.DataFrame, rows, start):
     """(natural onset, onset with +25 nmol/L from ``start``, natural log HR, shifted log HR)."""
     hazard = onset_hazard(people.attrs["scenario"])
@@ -76,6 +90,7 @@ def shifted_onset(world: Model, people: pd.DataFrame, rows, start):
     return natural, shifted, natural_lp, shifted_lp
 
 
+@timed("estimand")
 def true_log_hr(world: Model, people: pd.DataFrame, rows, start, end) -> float:
     """True log rate ratio of onset per +25 nmol/L on ``rows`` of ``people`` over [start, end).
 
@@ -113,6 +128,7 @@ def log_ratio(numerator, denominator) -> float:
         else float("nan")
 
 
+@timed("measure")
 def blood_draw(people: pd.DataFrame, rows, age_at_draw, rng, scenario) -> np.ndarray:
     """Measured 25(OH)D (nmol/L) of ``rows`` at ``age_at_draw``, with fresh assay noise."""
     part = {c: people[c].to_numpy()[rows] for c in LEVEL_COLUMNS}

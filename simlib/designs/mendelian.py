@@ -35,6 +35,7 @@ import pandas as pd
 
 from .. import estimators as est
 from .. import instruments as iv
+from ..timing import timed
 from ..world import SNP_COLUMNS
 from .base import Design, DesignDataError, Estimand, Option, Study, below, register_design
 from .common import (
@@ -42,6 +43,7 @@ from .common import (
     LOG_HR_SCALE,
     SHIFT_NMOL,
     sample_rows,
+    shifted_hazard_inputs,
     shifted_onset,
     true_log_hr,
 )
@@ -72,12 +74,14 @@ def _frame(people, rows, rng):
     })
 
 
+@timed("estimand")
 def _estimand(world, people, rows):
     """Lifelong log HR of onset per +25 nmol/L, by intervention on the same people."""
     log_hr = true_log_hr(world, people, rows, 0.0, 80.0)
     return Estimand("lifelong log HR of MS onset per +25 nmol/L", log_hr, LOG_HR_SCALE)
 
 
+@timed("estimand")
 def _risk_difference(world, people, rows):
     """Risk difference of MS diagnosed by the survey day per +25 nmol/L lifelong 25(OH)D."""
     natural, shifted, _, _ = shifted_onset(world, people, rows, 0.0)
@@ -142,6 +146,7 @@ register_design(Design(
      "participants": Option(50_000_000, "adults sampled (at most all adults)", 100,
                             50_000_000)},
     COLUMNS,
+    estimand_columns=shifted_hazard_inputs,
 ))
 
 
@@ -203,4 +208,5 @@ register_design(Design(
     constraints=(below("exposure_sample", "population", "mr-two-sample",
                        "the exposure GWAS would take every adult, leaving none for the outcome "
                        "GWAS"),),
+    estimand_columns=shifted_hazard_inputs,
 ))

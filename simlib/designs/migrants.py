@@ -35,6 +35,7 @@ import pandas as pd
 
 from .. import estimators as est
 from ..period import onset_hazard
+from ..timing import timed
 from ..world import REGION_GROUPS, REGIONS
 from .base import (
     REGION_CHOICES,
@@ -106,6 +107,7 @@ def migrants_sample(world, people, rng, population, origin, child_age, age_high)
     return Study("migrants", data, estimand, extra={"natives_per_100k": prevalence})
 
 
+@timed("estimand")
 def _estimand(world, people, rows, data, child_age) -> Estimand:
     """Log rate ratio of onset to the census at the child vs the adult mean age at moving."""
     child = data["moved_as_child"].to_numpy() == 1

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import estimators as est
+from ..timing import timed
 from ..world import REGIONS
 from .base import Design, DesignDataError, Estimand, Option, Study, register_design
 from .common import (
@@ -25,6 +26,7 @@ from .common import (
     blood_draw,
     covariate_frame,
     sample_rows,
+    shifted_hazard_inputs,
     true_log_hr,
 )
 
@@ -32,6 +34,7 @@ TRUTH_AGES = (0.0, 80.0)  # the window over which the individual effect is defin
 ADULT_AGE = 18.0
 
 
+@timed("estimand")
 def _estimand(world, people) -> Estimand:
     rows = np.arange(len(people))
     value = true_log_hr(world, people, rows, *TRUTH_AGES)
@@ -89,6 +92,7 @@ register_design(Design(
      "survey_per_region": Option(500, "adults with a blood draw per region", 10, 1_000_000),
      "window_years": Option(10.0, "years of register incidence", 1.0, 50.0)},
     BASE_COLUMNS,
+    estimand_columns=shifted_hazard_inputs,
 ))
 
 
@@ -128,6 +132,7 @@ register_design(Design(
     {"population": Option(1_000_000, "people simulated", 10_000, 50_000_000),
      "survey_size": Option(300_000, "adults surveyed", 100, 50_000_000)},
     BASE_COLUMNS + ("edss",),
+    estimand_columns=shifted_hazard_inputs,
 ))
 
 
@@ -207,4 +212,5 @@ register_design(Design(
                                     30.0),
      "controls_per_case": Option(2, "population controls per case", 1, 20)},
     tuple(dict.fromkeys(BASE_COLUMNS + LEVEL_COLUMNS)),
+    estimand_columns=shifted_hazard_inputs,
 ))

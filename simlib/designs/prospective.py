@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .. import estimators as est
+from ..timing import timed
 from .base import (
     Design,
     DesignDataError,
@@ -50,6 +51,7 @@ from .common import (
     blood_draw,
     covariate_frame,
     sample_rows,
+    shifted_hazard_inputs,
     true_log_hr,
 )
 
@@ -87,6 +89,7 @@ def _follow_up(people, rows, years):
     return entry, np.minimum(dx, end), dx < end
 
 
+@timed("estimand")
 def _estimand(world, people, rows, years) -> Estimand:
     entry = people["age"].to_numpy()[rows]
     value = true_log_hr(world, people, rows, entry, entry + years)
@@ -144,6 +147,7 @@ register_design(Design(
                             50_000_000)},
     COLUMNS,
     constraints=_constraints("cohort"),
+    estimand_columns=shifted_hazard_inputs,
 ))
 
 
@@ -247,4 +251,5 @@ register_design(Design(
      "samples": Option(1, "yearly samples averaged per person", 1, 5)},
     COLUMNS,
     constraints=_constraints("nested-case-control", lag=True),
+    estimand_columns=shifted_hazard_inputs,
 ))

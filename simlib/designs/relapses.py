@@ -30,6 +30,7 @@ import pandas as pd
 
 from .. import estimators as est
 from .. import history
+from ..timing import phase
 from .base import Design, DesignDataError, Estimand, Option, Study, below, register_design
 from .common import (
     BASE_COLUMNS,
@@ -111,9 +112,10 @@ def relapse_cohort_sample(world, people, rng, population, participants, follow_u
         }))
         previous = relapses
     data = pd.concat(pieces, ignore_index=True)
-    shifted = _expected(people, rows, entry, entry + follow_up_years, shift=SHIFT_NMOL)
-    natural = _expected(people, rows, entry, entry + follow_up_years)
-    value = log_ratio(shifted.sum(), natural.sum())
+    with phase("estimand"):
+        shifted = _expected(people, rows, entry, entry + follow_up_years, shift=SHIFT_NMOL)
+        natural = _expected(people, rows, entry, entry + follow_up_years)
+        value = log_ratio(shifted.sum(), natural.sum())
     return Study("relapse-cohort", data,
                  Estimand("log relapse rate ratio per +25 nmol/L", value, RELAPSE_SCALE))
 
@@ -178,11 +180,12 @@ def supplement_users_sample(world, people, rng, population, participants, follow
         "duration": entry - people["ms_onset_age"].to_numpy()[rows],
         "female": people["female"].to_numpy()[rows],
     })
-    always = _expected(people, rows, entry, entry + follow_up_years,
-                       supplement_start=people["ms_onset_age"].to_numpy()[rows])
-    never = _expected(people, rows, entry, entry + follow_up_years,
-                      supplement_start=np.full(len(rows), np.inf))
-    value = log_ratio(always.sum(), never.sum())
+    with phase("estimand"):
+        always = _expected(people, rows, entry, entry + follow_up_years,
+                           supplement_start=people["ms_onset_age"].to_numpy()[rows])
+        never = _expected(people, rows, entry, entry + follow_up_years,
+                          supplement_start=np.full(len(rows), np.inf))
+        value = log_ratio(always.sum(), never.sum())
     return Study("supplement-users", data,
                  Estimand("log relapse rate ratio, supplement use vs none", value,
                           "log RR (users vs non-users)"))
@@ -259,11 +262,12 @@ def supplement_starters_sample(world, people, rng, population, participants, win
                          "years": window_years})
     # the rate depends on the current level only, so "on supplement since onset" gives the
     # window's relapses on supplement without splitting the integral (exact 0 in the null)
-    on = _expected(people, rows[starter], entry[starter], entry[starter] + window_years,
-                   supplement_start=people["ms_onset_age"].to_numpy()[rows[starter]])
-    off = _expected(people, rows[starter], entry[starter], entry[starter] + window_years,
-                    supplement_start=never[starter])
-    value = float(np.log(on.sum() / off.sum())) if off.sum() > 0 else float("nan")
+    with phase("estimand"):
+        on = _expected(people, rows[starter], entry[starter], entry[starter] + window_years,
+                       supplement_start=people["ms_onset_age"].to_numpy()[rows[starter]])
+        off = _expected(people, rows[starter], entry[starter], entry[starter] + window_years,
+                        supplement_start=never[starter])
+        value = float(np.log(on.sum() / off.sum())) if off.sum() > 0 else float("nan")
     return Study("supplement-starters", data,
                  Estimand("log relapse rate ratio of starting vitamin D, in starters", value,
                           "log RR (supplement vs none)"))

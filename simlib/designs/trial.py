@@ -33,6 +33,7 @@ from .. import estimators as est
 from .. import history
 from ..errors import ParameterError
 from ..period import onset_hazard
+from ..timing import phase
 from ..world import oral_rise_nmol, vitd_log_hazard
 from .base import (
     Design,
@@ -121,8 +122,9 @@ def _general(people, rng, participants, dose_iu, follow_up_years, adherence, age
                          "person_years": np.minimum(onset, end) - entry, "age": entry,
                          "exit_age": np.minimum(onset, end), "entry_age": entry,
                          **covariate_frame(people, rows)})
-    treated = window_rate(onset_dose, lp_dose, entry, end, hazard, birth)
-    placebo = window_rate(natural, lp, entry, end, hazard, birth)
+    with phase("estimand"):
+        treated = window_rate(onset_dose, lp_dose, entry, end, hazard, birth)
+        placebo = window_rate(natural, lp, entry, end, hazard, birth)
     if treated[1] <= 0 or placebo[1] <= 0:
         raise DesignDataError(f"no person-time at risk of MS onset among the {len(rows):,} "
                               "randomized: raise population or participants")
