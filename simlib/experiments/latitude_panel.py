@@ -50,18 +50,21 @@ HAZARD_PARENTS = tuple(name for name in _HAZARD_ARGS if name not in SECTION_NAME
 def panel_population(scenario="null", n: int = 1_000_000, seed: int = 1) -> PanelPopulation:
     """Simulate once the people the panel redraws: risk factors, age, survey 25(OH)D.
 
-    The onset model is a two-node model (linear predictor -> MS onset) that shares the
-    world's onset equation and noise stream, so a new linear predictor gives the same
+    The onset model is the world's onset equation with its parents (the linear
+    predictor and the birth year, for the calendar-period effect) as placeholder nodes:
+    it shares the world's noise stream, so a new linear predictor gives the same
     people's onsets in a world with other MS parameters in a fraction of a second. (The
-    onset equation itself uses only the baseline hazard, ``ms.baseline_per_100k`` and
-    ``ms.age_shape``, which the panel leaves as they are.)
+    onset equation itself uses only the baseline hazard and the period effect, which
+    the panel leaves as they are.)
     """
     scenario = load_scenario(scenario) if isinstance(scenario, str) else scenario
     full = world.build_world(scenario)
-    columns = (*HAZARD_PARENTS, "region_id", "age", "alive", "vitd_survey_nmol")
+    onset_node = full.nodes["ms_onset_age"]
+    columns = tuple(dict.fromkeys((*HAZARD_PARENTS, *onset_node.parents, "region_id", "age",
+                                   "alive", "vitd_survey_nmol")))
     people = full.sample(n, seed, columns=columns)
-    onset_model = Model([Node("ms_log_hazard_ratio", lambda n: np.zeros(n)),
-                         full.nodes["ms_onset_age"]])
+    placeholders = [Node(name, lambda n: np.zeros(n)) for name in onset_node.parents]
+    onset_model = Model([*placeholders, onset_node])
     return PanelPopulation(scenario, seed, people, onset_model)
 
 
@@ -84,7 +87,9 @@ def panel_onsets(panel: PanelPopulation, latitude_hr: float, uvb_hr: float,
     parents = {name: panel.people[name].to_numpy() for name in HAZARD_PARENTS}
     sections = {name: getattr(panel.scenario, name) for name in HAZARD_SECTIONS}
     log_hr = world.ms_log_hazard_ratio(**parents, **{**sections, "ms": ms})
-    onset_world = panel.onset_model.do(ms_log_hazard_ratio=log_hr)
+    given = {name: panel.people[name].to_numpy() for name in panel.onset_model.nodes
+             if name not in ("ms_log_hazard_ratio", "ms_onset_age")}
+    onset_world = panel.onset_model.do(ms_log_hazard_ratio=log_hr, **given)
     return onset_world.evaluate(len(log_hr), panel.seed, keep=("ms_onset_age",))["ms_onset_age"]
 
 
