@@ -201,11 +201,15 @@ def onset_age_from_draw(exponential_draw, birth_year, lp, latitude_term, ms: MSP
 def _lifetime_bound(lp, latitude_term, ms, period, latitude):
     """An upper bound of each person's cumulative hazard at :data:`LAST_AGE`."""
     knots = np.union1d(period.years, latitude.years)
-    factor = period(knots)[None, :] + latitude_term[:, None] * (latitude(knots)[None, :] - 1.0)
+    if np.all(np.asarray(latitude.values) == 1.0):  # no fading: one bound for everyone
+        factor = np.max(period(knots))
+    else:
+        factor = (period(knots)[None, :] + latitude_term[:, None]
+                  * (latitude(knots)[None, :] - 1.0)).max(axis=1)
     last_rate = max(ms.age_shape[-1], 1e-12) * ms.baseline_per_100k / 1e5
     lifetime = history.baseline_cumulative(ms)[-1] \
         + last_rate * (LAST_AGE - history.band_edges()[-1])
-    return np.exp(lp + factor.max(axis=1)) * lifetime * (1.0 + 1e-9)
+    return np.exp(lp + factor) * lifetime * (1.0 + 1e-9)
 
 
 def _invert(draw, birth_year, lp, latitude_term, ms, period, latitude):

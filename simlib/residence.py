@@ -172,10 +172,16 @@ def born_elsewhere(rng, n, region_id, age, residence, region_names):
 def birth_region_id(rng, n, region_id, born_elsewhere, region_names):
     """Region of birth (index into ``REGIONS``): the residence unless born elsewhere."""
     _, origin = _flow_arrays(region_names)
-    cumulative = np.cumsum(origin[region_id], axis=1)
-    drawn = (rng.random(n)[:, None] > cumulative).sum(axis=1)
-    drawn = np.minimum(drawn, len(region_names) - 1).astype(np.int16)
-    return np.where(born_elsewhere, drawn, region_id).astype(np.int16)
+    cumulative = np.cumsum(origin, axis=1)  # by region of residence
+    u = rng.random(n)  # drawn for everyone: a person's draw does not depend on the others
+    home = np.asarray(region_id)  # grouping by residence, not by the birth being filled
+    birth = home.astype(np.int16)
+    movers = np.flatnonzero(born_elsewhere)
+    for region in np.unique(home[movers]):
+        rows = movers[home[movers] == region]
+        drawn = np.searchsorted(cumulative[region], u[rows], side="left")
+        birth[rows] = np.minimum(drawn, len(region_names) - 1)
+    return birth
 
 
 def age_at_move(rng, n, age, born_elsewhere, residence):
@@ -186,18 +192,21 @@ def age_at_move(rng, n, age, born_elsewhere, residence):
     then the age within it by inverse transform.
     """
     share = residence.child_move_share
+    first, u = rng.random(n), rng.random(n)  # for everyone, used for movers only
+    moved = np.full(n, np.inf)
+    rows = np.flatnonzero(born_elsewhere)
+    age, first, u = np.asarray(age, float)[rows], first[rows], u[rows]
     child_mass = share * _child_cdf(age)
     adult_mass = (1 - share) * _adult_cdf(age, residence)
     total = np.maximum(child_mass + adult_mass, 1e-300)
-    as_child = rng.random(n) * total < child_mass
-    u = rng.random(n)
+    as_child = first * total < child_mass
     child_top = _child_cdf(age) * -np.expm1(-CHILD_MOVE_RATE * CHILD_MOVE_END)
     child_age = -np.log1p(-np.clip(u * child_top, 0.0, 1 - 1e-12)) / CHILD_MOVE_RATE
     adult_u = np.clip(u * _adult_cdf(age, residence), 1e-12, 1 - 1e-12)
     adult_age = np.exp(np.log(residence.move_age_median)
                        + residence.move_age_log_sd * norm.ppf(adult_u))
-    moved = np.minimum(np.where(as_child, child_age, adult_age), age)
-    return np.where(born_elsewhere, moved, np.inf)
+    moved[rows] = np.minimum(np.where(as_child, child_age, adult_age), age)
+    return moved
 
 
 def window_share_after(move_age, residence):

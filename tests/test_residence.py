@@ -125,3 +125,39 @@ def test_migrants_design_errors_name_the_problem():
     quiet = load_scenario("null").with_values({"residence.migration_scale": 0.0})
     with pytest.raises(DesignDataError, match="no migrants born in north"):
         run_study(quiet, "migrants", seed=1, options={"population": 100_000})
+
+
+def test_birthplaces_and_move_ages_are_drawn_for_movers_only_with_everyones_draws():
+    """The fast path (computing only for people born elsewhere) gives each person what
+    the all-rows formula gives: the same draws, so the same birthplace and age at move."""
+    from scipy.stats import norm
+
+    from simlib import residence as res
+
+    names = tuple(REGIONS["region"])
+    _, origin = res._flow_arrays(names)
+    params = ResidenceParams()
+    gen = np.random.default_rng(3)
+    n = 50_000
+    region_id = gen.integers(0, len(names), n).astype(np.int16)
+    age = gen.uniform(0, 100, n)
+    moved = gen.random(n) < 0.3
+    # reference: every row through the formula, as the world first computed it
+    rng = np.random.default_rng(11)
+    drawn = (rng.random(n)[:, None] > np.cumsum(origin[region_id], axis=1)).sum(axis=1)
+    expected_birth = np.where(moved, np.minimum(drawn, len(names) - 1), region_id)
+    got_birth = res.birth_region_id(np.random.default_rng(11), n, region_id, moved, names)
+    assert np.array_equal(got_birth, expected_birth)
+    rng = np.random.default_rng(12)
+    share = params.child_move_share
+    child_mass, adult_mass = share * res._child_cdf(age), (1 - share) * res._adult_cdf(age, params)
+    as_child = rng.random(n) * np.maximum(child_mass + adult_mass, 1e-300) < child_mass
+    u = rng.random(n)
+    top = res._child_cdf(age) * -np.expm1(-res.CHILD_MOVE_RATE * res.CHILD_MOVE_END)
+    child_age = -np.log1p(-np.clip(u * top, 0.0, 1 - 1e-12)) / res.CHILD_MOVE_RATE
+    adult_u = np.clip(u * res._adult_cdf(age, params), 1e-12, 1 - 1e-12)
+    adult_age = np.exp(np.log(params.move_age_median) + params.move_age_log_sd * norm.ppf(adult_u))
+    expected_move = np.where(moved, np.minimum(np.where(as_child, child_age, adult_age), age),
+                             np.inf)
+    got_move = res.age_at_move(np.random.default_rng(12), n, age, moved, params)
+    assert np.array_equal(got_move, expected_move)
