@@ -281,11 +281,12 @@ class Model:
         reuse : mapping, optional
             Columns of the *same* people (same seed and chunk) in the natural world:
             unaffected columns found there are copied rather than recomputed, and their
-            ancestors are not evaluated at all; an intervention that is a function of
-            the natural value reads that value here instead of recomputing it. The
-            result is identical either way, because each node has its own stream: only
-            the cost changes (the estimand of an onset design re-evaluates only the
-            nodes between ``vitd_mean_nmol`` and ``ms_log_hazard_ratio``; see
+            ancestors are not evaluated at all. Intervened nodes and their descendants
+            are always recomputed from their parents (an identity intervention is how
+            a caller marks nodes whose parameters changed). The result is identical
+            either way, because each node has its own stream: only the cost changes
+            (the estimand of an onset design re-evaluates only the nodes from
+            ``vitd_mean_nmol`` to ``ms_log_hazard_ratio``; see
             :func:`simlib.designs.common.shifted_hazard_inputs`).
         keep : iterable of str, optional
             Columns to return. Only these and their ancestors are evaluated, and
@@ -294,7 +295,7 @@ class Model:
         n = check_size(n)
         reuse = {} if reuse is None else reuse
         reusable = set(reuse) - self.affected_by_interventions()
-        known = reusable | self._natural_known(reuse)
+        known = reusable | self._constant_interventions()
         keep, needed = self._needed(keep, known)
         readers = needed - known  # the nodes that read their parents' columns
         last_use = self._last_use(readers)
@@ -305,7 +306,7 @@ class Model:
             if name in reusable:
                 values[name] = np.asarray(reuse[name])
             else:
-                values[name] = self._evaluate_node(name, n, seed, chunk_index, values, reuse)
+                values[name] = self._evaluate_node(name, n, seed, chunk_index, values)
             if name not in readers:
                 continue
             for parent in self.nodes[name].parents:
@@ -313,22 +314,19 @@ class Model:
                     del values[parent]
         return {name: values[name] for name in self.order if name in keep}
 
-    def _evaluate_node(self, name, n, seed, chunk_index, values, reuse) -> np.ndarray:
+    def _evaluate_node(self, name, n, seed, chunk_index, values) -> np.ndarray:
         node = self.nodes[name]
         rng = node_rng(seed, node.stream or name, chunk_index)
         if name not in self.interventions:
             return node.evaluate(rng, n, values)
         value = self.interventions[name]
         if callable(value):
-            natural = reuse[name] if name in reuse else node.evaluate(rng, n, values)
-            return _as_column(value(np.asarray(natural)), n, name)
+            return _as_column(value(node.evaluate(rng, n, values)), n, name)
         return _as_column(value, n, name)
 
-    def _natural_known(self, reuse) -> set[str]:
-        """Intervened nodes whose value needs no parents: a constant, or a function of a
-        natural value found in ``reuse`` (the same people in the natural world)."""
-        return {name for name, value in self.interventions.items()
-                if not callable(value) or name in reuse}
+    def _constant_interventions(self) -> set[str]:
+        """Intervened nodes whose value needs no parents (a constant or an array)."""
+        return {name for name, value in self.interventions.items() if not callable(value)}
 
     def _needed(self, keep, known=frozenset()) -> tuple[set, set]:
         """(columns to return, nodes to evaluate: those columns and the ancestors they

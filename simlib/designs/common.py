@@ -37,14 +37,15 @@ def population_seed(people: pd.DataFrame):
 
 def shifted_hazard_inputs(world: Model) -> tuple[str, ...]:
     """Columns from which :func:`log_hazard_ratios` computes the shifted log hazard ratio
-    without simulating anyone again: the natural long-term 25(OH)D, the natural log HR,
-    and every parent of a node between them that the shift does not change (for the
-    default world about 20 columns; a teacher's extra node on the path adds its own)."""
+    without simulating anyone again: the natural log HR and every parent of a node from
+    ``vitd_mean_nmol`` to ``ms_log_hazard_ratio`` that the shift does not change (for
+    the default world about 20 columns; a teacher's extra node on the path adds its
+    own)."""
     shifted = world.do(vitd_mean_nmol=lambda value: value)
     path = shifted.affected_by_interventions() \
         & (world.ancestors("ms_log_hazard_ratio") | {"ms_log_hazard_ratio"})
-    parents = {p for name in path if name != "vitd_mean_nmol" for p in world.nodes[name].parents}
-    return tuple(sorted((parents - path) | {"vitd_mean_nmol", "ms_log_hazard_ratio"}))
+    parents = {p for name in path for p in world.nodes[name].parents}
+    return tuple(sorted((parents - path) | {"ms_log_hazard_ratio"}))
 
 
 def log_hazard_ratios(world: Model, people: pd.DataFrame, shift: float = SHIFT_NMOL):
