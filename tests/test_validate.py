@@ -42,7 +42,10 @@ N = 2_000_000
 #: pooled evidence (amplitude 0.07 from Jin et al. 2000's 10% seasonal swing, peak 7 March
 #: from Spelman et al. 2014; it was an assumed 0.2 peaking on 10 April) makes March 1.08
 #: (published 1.08, 1.00-1.16) a hit beside August (0.93; 0.85-0.98): null 5, causal 5.
-HIT_FLOOR = {"null": 5, "causal": 5}
+#: The calendar-period effect on onset (Hordaland 1953-2007) moves the migrants to 0.32
+#: (a hit) in both worlds, while the causal world's Black/White prevalence ratio moves
+#: to 0.92, just past its 15% rule (0.796): null 6, causal 5.
+HIT_FLOOR = {"null": 6, "causal": 5}
 BUILD = Path(__file__).resolve().parent.parent / "build"
 
 
