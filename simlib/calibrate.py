@@ -90,8 +90,7 @@ def tally_chunk(people: pd.DataFrame, hazard: OnsetHazard) -> pd.DataFrame:
 def _expected_onsets(people, hazard: OnsetHazard):
     age, lp = people["age"].to_numpy(), people["ms_log_hazard_ratio"].to_numpy()
     birth = hazard.birth_year(age)
-    start = np.maximum(age - INCIDENCE_WINDOW_YEARS, 0.0)
-    return hazard.cumulative(age, birth, lp) - hazard.cumulative(start, birth, lp)
+    return hazard.between(np.maximum(age - INCIDENCE_WINDOW_YEARS, 0.0), age, birth, lp)
 
 
 def _expected_ever(people, hazard: OnsetHazard):

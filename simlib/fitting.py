@@ -134,12 +134,12 @@ def fit_period(scenario: Scenario, n: int = 500_000, seed: int = 2024,
     incidence over the calendar, so the period effect is what remains of the trend.
     """
     years = scenario.calendar.onset_period_years
+    target = np.log(np.asarray(PERIOD_TARGETS) / PERIOD_TARGETS[-1])
     for _ in range(rounds):
-        rates = {year: hordaland_incidence(scenario, year, n, seed) for year in years}
-        values = [value + np.log(PERIOD_TARGETS[i] / PERIOD_TARGETS[-1])
-                  - np.log(rates[year] / rates[years[-1]]) if i < len(years) - 1 else 0.0
-                  for i, (year, value) in enumerate(zip(
-                      years, scenario.calendar.onset_period_log_hr, strict=True))]
+        rates = np.array([hordaland_incidence(scenario, year, n, seed) for year in years])
+        values = np.asarray(scenario.calendar.onset_period_log_hr) + target \
+            - np.log(rates / rates[-1])
+        values[-1] = 0.0
         scenario = scenario.with_values({"calendar.onset_period_log_hr":
                                          tuple(round(float(v), 4) for v in values)})
     return scenario

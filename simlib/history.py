@@ -106,12 +106,6 @@ def onset_age_from_draw(exponential_draw, log_hazard_ratio, ms: MSParams):
     return np.where(onset <= AGE_MAX + 20.0, onset, np.inf)
 
 
-def onset_age(rng, ms_log_hazard_ratio, ms: MSParams):
-    """Age at first demyelinating event (MS onset); ``inf`` if never."""
-    draw = rng.standard_exponential(len(ms_log_hazard_ratio))
-    return onset_age_from_draw(draw, ms_log_hazard_ratio, ms)
-
-
 def prodrome_start_age(rng, ms_onset_age, ms: MSParams):
     """Start of the prodrome: 5-10 years (uniform) before onset, not before birth."""
     length = rng.uniform(ms.prodrome_min_years, ms.prodrome_max_years, len(ms_onset_age))

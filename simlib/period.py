@@ -206,9 +206,7 @@ def _lifetime_bound(lp, latitude_term, ms, period, latitude):
     else:
         factor = (period(knots)[None, :] + latitude_term[:, None]
                   * (latitude(knots)[None, :] - 1.0)).max(axis=1)
-    last_rate = max(ms.age_shape[-1], 1e-12) * ms.baseline_per_100k / 1e5
-    lifetime = history.baseline_cumulative(ms)[-1] \
-        + last_rate * (LAST_AGE - history.band_edges()[-1])
+    lifetime = _extended_baseline(ms)[1][-1]
     return np.exp(lp + factor) * lifetime * (1.0 + 1e-9)
 
 
@@ -319,6 +317,10 @@ class OnsetHazard:
         scale = np.exp(np.asarray(lp, float)) * self.ms.baseline_per_100k / 1e5
         return scale * _lookup(age, birth_year,
                                *_period_table(tuple(self.ms.age_shape), self.period))
+
+    def between(self, start, end, birth_year, lp):
+        """Expected onsets from age ``start`` to ``end`` (the integrated hazard)."""
+        return self.cumulative(end, birth_year, lp) - self.cumulative(start, birth_year, lp)
 
     def exact_cumulative(self, age, birth_year, lp):
         """:meth:`cumulative` by the closed form (slower; for the few people of a study)."""

@@ -361,7 +361,7 @@ def ms_onset_age(rng, ms_log_hazard_ratio, birth_year, hazard):
 
     The person's log hazard ratio plus the calendar-period effect on onset
     (:class:`simlib.period.OnsetHazard`): the same unit-exponential draw as the
-    constant-hazard equation (:func:`simlib.history.onset_age`), so a world without a
+    constant-hazard equation (:func:`simlib.history.onset_age_from_draw`), so a world without a
     period effect has the same onsets.
     """
     draw = rng.standard_exponential(len(ms_log_hazard_ratio))

@@ -69,14 +69,7 @@ def window_rate(onset, log_hr, start, end, hazard: OnsetHazard, birth_year):
     stop = np.minimum(onset, end)[at_risk]
     begin = np.broadcast_to(start, onset.shape)[at_risk]
     birth, lp = np.broadcast_to(birth_year, onset.shape)[at_risk], log_hr[at_risk]
-    exposure = hazard.cumulative(stop, birth, lp) - hazard.cumulative(begin, birth, lp)
-    return float(np.sum(exposure)), float(np.sum(stop - begin))
-
-
-def birth_years(people: pd.DataFrame, rows=slice(None)):
-    """Calendar years of birth of ``rows`` of ``people`` (the survey year minus age)."""
-    scenario = people.attrs["scenario"]
-    return scenario.calendar.survey_year - people["age"].to_numpy()[rows]
+    return float(np.sum(hazard.between(begin, stop, birth, lp))), float(np.sum(stop - begin))
 
 
 @timed("estimand")
@@ -86,8 +79,8 @@ def shifted_onset(world: Model, people: pd.DataFrame, rows, start):
     natural_lp, shifted_lp = (lp[rows] for lp in log_hazard_ratios(world, people))
     natural = people["ms_onset_age"].to_numpy()[rows]
     start = np.broadcast_to(np.asarray(start, dtype=float), natural.shape)
-    shifted = hazard.after_change(natural, birth_years(people, rows), natural_lp, shifted_lp,
-                                  start)
+    birth = hazard.birth_year(people["age"].to_numpy()[rows])
+    shifted = hazard.after_change(natural, birth, natural_lp, shifted_lp, start)
     return natural, shifted, natural_lp, shifted_lp
 
 
@@ -104,7 +97,8 @@ def true_log_hr(world: Model, people: pd.DataFrame, rows, start, end) -> float:
     world without MS (``ms.baseline_per_100k = 0``), where no rate ratio exists;
     :class:`~simlib.designs.base.DesignDataError` when nobody is at risk in the window.
     """
-    hazard, birth = onset_hazard(people.attrs["scenario"]), birth_years(people, rows)
+    hazard = onset_hazard(people.attrs["scenario"])
+    birth = hazard.birth_year(people["age"].to_numpy()[rows])
     natural, shifted, natural_lp, shifted_lp = shifted_onset(world, people, rows, start)
     start = np.broadcast_to(np.asarray(start, dtype=float), natural.shape)
     expected_n, time_n = window_rate(natural, natural_lp, start, end, hazard, birth)

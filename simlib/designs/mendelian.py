@@ -35,7 +35,6 @@ import pandas as pd
 
 from .. import estimators as est
 from .. import instruments as iv
-from ..timing import timed
 from ..world import SNP_COLUMNS
 from .base import Design, DesignDataError, Estimand, Option, Study, below, register_design
 from .common import (
@@ -74,14 +73,12 @@ def _frame(people, rows, rng):
     })
 
 
-@timed("estimand")
 def _estimand(world, people, rows):
     """Lifelong log HR of onset per +25 nmol/L, by intervention on the same people."""
     log_hr = true_log_hr(world, people, rows, 0.0, 80.0)
     return Estimand("lifelong log HR of MS onset per +25 nmol/L", log_hr, LOG_HR_SCALE)
 
 
-@timed("estimand")
 def _risk_difference(world, people, rows):
     """Risk difference of MS diagnosed by the survey day per +25 nmol/L lifelong 25(OH)D."""
     natural, shifted, _, _ = shifted_onset(world, people, rows, 0.0)

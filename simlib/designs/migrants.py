@@ -48,7 +48,7 @@ from .base import (
     regions_option,
     register_design,
 )
-from .common import birth_years, log_difference, population_seed, window_rate
+from .common import log_difference, population_seed, window_rate
 
 MIGRANT_COLUMNS = ("female", "age", "alive", "region_id", "latitude_deg", "diagnosis_age",
                    "ms_onset_age", "ms_log_hazard_ratio", "born_elsewhere", "birth_region_id",
@@ -115,7 +115,8 @@ def _estimand(world, people, rows, data, child_age) -> Estimand:
         when = "before" if child.all() else "at or after"
         raise DesignDataError(f"all {len(data):,} migrants moved {when} age {child_age:g}: "
                               "change child_age or raise population")
-    hazard, birth = onset_hazard(people.attrs["scenario"]), birth_years(people, rows)
+    hazard = onset_hazard(people.attrs["scenario"])
+    birth = hazard.birth_year(people["age"].to_numpy()[rows])
     ages = data["age_at_move"].to_numpy()
     natural_lp = people["ms_log_hazard_ratio"].to_numpy()[rows]
     natural = people["ms_onset_age"].to_numpy()[rows]

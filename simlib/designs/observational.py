@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from .. import estimators as est
-from ..timing import timed
 from ..world import REGIONS
 from .base import Design, DesignDataError, Estimand, Option, Study, register_design
 from .common import (
@@ -34,7 +33,6 @@ TRUTH_AGES = (0.0, 80.0)  # the window over which the individual effect is defin
 ADULT_AGE = 18.0
 
 
-@timed("estimand")
 def _estimand(world, people) -> Estimand:
     rows = np.arange(len(people))
     value = true_log_hr(world, people, rows, *TRUTH_AGES)

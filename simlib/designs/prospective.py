@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 
 from .. import estimators as est
-from ..timing import timed
 from .base import (
     Design,
     DesignDataError,
@@ -89,7 +88,6 @@ def _follow_up(people, rows, years):
     return entry, np.minimum(dx, end), dx < end
 
 
-@timed("estimand")
 def _estimand(world, people, rows, years) -> Estimand:
     entry = people["age"].to_numpy()[rows]
     value = true_log_hr(world, people, rows, entry, entry + years)

@@ -47,7 +47,6 @@ from .base import (
 )
 from .common import (
     BASE_COLUMNS,
-    birth_years,
     covariate_frame,
     log_difference,
     log_ratio,
@@ -114,7 +113,8 @@ def _general(people, rng, participants, dose_iu, follow_up_years, adherence, age
     vitd, lp = _column(people, "vitd_mean_nmol", rows), _column(people, "ms_log_hazard_ratio", rows)
     raised = vitd + np.where(adheres, _trial_rise(people, rows, dose_iu, scenario), 0.0)
     lp_dose = lp + vitd_log_hazard(raised, scenario.ms) - vitd_log_hazard(vitd, scenario.ms)
-    hazard, birth = onset_hazard(scenario), birth_years(people, rows)
+    hazard = onset_hazard(scenario)
+    birth = hazard.birth_year(entry)
     onset_dose = hazard.after_change(natural, birth, lp, lp_dose, entry)
     onset = np.where(assigned, onset_dose, natural)
     end = np.minimum(entry + follow_up_years, _column(people, "death_age", rows))

@@ -312,17 +312,15 @@ def remeasured(cohort: Cohort, mechanisms) -> np.ndarray:
 def expected_onsets(cohort: Cohort, log_hazard: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(expected MS onsets, person-years) of each member over the follow-up.
 
-    The integrated hazard ``exp(log_hazard) x [H0(end) - H0(entry)]`` from baseline to
-    the end of follow-up or death: what the member contributes on average.
+    The integrated hazard from baseline to the end of follow-up or death
+    (:meth:`simlib.period.OnsetHazard.between`, with the member's birth year for the
+    calendar-period effect): what the member contributes on average.
     """
     hazard = onset_hazard(cohort.scenario)
     entry = cohort.study.data["age"].to_numpy()
     end = np.minimum(entry + cohort.follow_up_years,
                      cohort.columns["death_age"][cohort.rows])
-    birth = hazard.birth_year(entry)
-    expected = hazard.cumulative(end, birth, log_hazard) \
-        - hazard.cumulative(entry, birth, log_hazard)
-    return expected, end - entry
+    return hazard.between(entry, end, hazard.birth_year(entry), log_hazard), end - entry
 
 
 def unlimited_data(cohort: Cohort, mechanisms=(), world: Model | None = None,

@@ -120,7 +120,7 @@ def onset_risks(people, years, dose_iu, adherence):
     birth, lp = onset.birth_year(entry), people["ms_log_hazard_ratio"].to_numpy()
     vitd = people["vitd_mean_nmol"].to_numpy()
     change = vitd_log_hazard(vitd + vitd_rise(people, dose_iu), ms) - vitd_log_hazard(vitd, ms)
-    hazard = onset.cumulative(end, birth, lp) - onset.cumulative(entry, birth, lp)
+    hazard = onset.between(entry, end, birth, lp)
     placebo = -np.expm1(-hazard)
     taker = -np.expm1(-hazard * np.exp(change))
     return placebo, placebo + adherence * (taker - placebo)
