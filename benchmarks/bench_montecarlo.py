@@ -96,13 +96,24 @@ def print_split(results: list[dict]) -> None:
         print(f"{r['design']:22s} {r['population']:>10,} {m['total']:8.2f}  {cells}{failed}")
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (one-line error, exit 2, otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: use a whole number >= 1")
+    return value
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reps", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--reps", type=positive, default=8)
+    parser.add_argument("--workers", type=positive, default=2)
     parser.add_argument("--split", action="store_true",
                         help="profile every design's replicate by phase instead")
-    parser.add_argument("--split-reps", type=int, default=3)
+    parser.add_argument("--split-reps", type=positive, default=3)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.split:
