@@ -12,7 +12,17 @@ from .errors import (
 )
 from .scenario import Scenario, load_scenario, scenario_names
 from .scm import Model, Node
-from .world import REGIONS, build_world
+from .world import build_world
+
+
+def __getattr__(name):
+    # REGIONS is a pandas DataFrame built on first use (see simlib.world), so that
+    # `import simlib` does not import pandas.
+    if name == "REGIONS":
+        from .world import REGIONS
+        return REGIONS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "REGIONS",

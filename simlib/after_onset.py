@@ -13,7 +13,8 @@ supplements once diagnosed and once the high-dose era has reached them
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, logit
+
+from .special import expit, logit
 
 
 def heat_sensitive(rng, n, reverse_causation):

@@ -40,8 +40,12 @@ African Americans. Am J Hum Genet 2004;74:160-7.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Ancestry groups, in code order (``ancestry_group`` 0-3).
 GROUPS = ("european", "african", "hispanic", "asian")
@@ -53,10 +57,11 @@ EUROPEAN = 0
 #: rescaled): Texas 52.4 / 11.3 / 32.0 / 2.7%, Missouri 83.8 / 11.2 / 2.1 / 1.1%, Ohio
 #: 84.0 / 11.4 / 1.9 / 1.2%. Regions not listed are taken as wholly European (an
 #: assumption: their censuses of 1981-2011 counted under 5% of other ancestry).
-REGION_GROUP_SHARES = pd.DataFrame(
-    {"Texas": (52.4, 11.3, 32.0, 2.7), "Missouri": (83.8, 11.2, 2.1, 1.1),
-     "Ohio": (84.0, 11.4, 1.9, 1.2)}, index=list(GROUPS)).T
-REGION_GROUP_SHARES = REGION_GROUP_SHARES.div(REGION_GROUP_SHARES.sum(axis=1), axis=0)
+#: A dict: region name -> shares of :data:`GROUPS`, in code order.
+REGION_GROUP_SHARES = {
+    region: np.array(percent) / sum(percent)
+    for region, percent in {"Texas": (52.4, 11.3, 32.0, 2.7), "Missouri": (83.8, 11.2, 2.1, 1.1),
+                            "Ohio": (84.0, 11.4, 1.9, 1.2)}.items()}
 
 
 def share_matrix(region_names) -> np.ndarray:
@@ -64,8 +69,8 @@ def share_matrix(region_names) -> np.ndarray:
     table = np.zeros((len(region_names), len(GROUPS)))
     table[:, EUROPEAN] = 1.0
     for row, name in enumerate(region_names):
-        if name in REGION_GROUP_SHARES.index:
-            table[row] = REGION_GROUP_SHARES.loc[name].to_numpy()
+        if name in REGION_GROUP_SHARES:
+            table[row] = REGION_GROUP_SHARES[name]
     return table
 
 
@@ -114,4 +119,5 @@ def group_log_hazard(ancestry_group, ancestry):
 
 def group_names(ancestry_group) -> pd.Categorical:
     """Group names for an array of ``ancestry_group`` codes."""
+    import pandas as pd
     return pd.Categorical.from_codes(np.asarray(ancestry_group), categories=list(GROUPS))

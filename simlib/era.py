@@ -58,10 +58,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, logit
 
 from .errors import ParameterError
 from .params import Section, param
+from .special import expit, logit
 
 
 @dataclass(frozen=True)

@@ -65,11 +65,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import exprel
 
 from . import history
 from .errors import ParameterError
 from .sections import MSParams
+from .special import exprel
 
 #: Last age (years) to which onset is followed; beyond it, no onset in this life (as in
 #: :func:`simlib.history.onset_age_from_draw`).

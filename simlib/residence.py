@@ -58,9 +58,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
 
 from .params import Section, param
+from .special import normal_cdf, normal_quantile
 
 #: Share of each region's residents born in another region of the world, and the
 #: regions they were born in (weights sum to 1). Australia: UK- and Ireland-born
@@ -152,7 +152,7 @@ def _child_cdf(age):
 
 def _adult_cdf(age, residence):
     log_age = np.log(np.maximum(age, 1e-9))
-    return norm.cdf((log_age - np.log(residence.move_age_median)) / residence.move_age_log_sd)
+    return normal_cdf((log_age - np.log(residence.move_age_median)) / residence.move_age_log_sd)
 
 
 def _move_age_cdf(age, residence):
@@ -204,7 +204,7 @@ def age_at_move(rng, n, age, born_elsewhere, residence):
     child_age = -np.log1p(-np.clip(u * child_top, 0.0, 1 - 1e-12)) / CHILD_MOVE_RATE
     adult_u = np.clip(u * _adult_cdf(age, residence), 1e-12, 1 - 1e-12)
     adult_age = np.exp(np.log(residence.move_age_median)
-                       + residence.move_age_log_sd * norm.ppf(adult_u))
+                       + residence.move_age_log_sd * normal_quantile(adult_u))
     moved[rows] = np.minimum(np.where(as_child, child_age, adult_age), age)
     return moved
 

@@ -47,11 +47,14 @@ import hashlib
 import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .errors import ModelError, ParameterError, nearest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _RESERVED = ("rng", "n")
 
@@ -358,6 +361,7 @@ class Model:
 
     def sample(self, n: int, seed, columns=None, reuse=None) -> pd.DataFrame:
         """Sample ``n`` people in one chunk (chunk 0) and return a DataFrame."""
+        import pandas as pd
         return pd.DataFrame(self.evaluate(n, seed, 0, reuse=reuse, keep=columns), copy=False)
 
     def iter_chunks(self, n: int, seed, chunk_size: int, columns=None) -> Iterator[pd.DataFrame]:
@@ -366,6 +370,7 @@ class Model:
         Chunk ``k`` uses streams ``(seed, node, k)``; the same ``chunk_size`` always
         gives the same people.
         """
+        import pandas as pd
         n, chunk_size = check_size(n), check_size(chunk_size, "chunk_size")
         for index, start in enumerate(range(0, n, chunk_size)):
             size = min(chunk_size, n - start)

@@ -29,49 +29,78 @@ True
 from __future__ import annotations
 
 import inspect
-from functools import partial
+from functools import cache, partial
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy.special import expit, logit
 
 from . import after_onset, disability, drift, era, history, measure, period, residence
 from . import ancestry as ancestry_groups
 from .scenario import Scenario
 from .scm import Model, Node
+from .special import expit, logit
 
-REGIONS = pd.DataFrame(
-    [("Queensland", 22.0, True, 0.30, 0.05, 0.80, 1.0, 1.0),
-     ("Texas", 33.5, False, 0.30, 0.12, 0.80, 2.2, 2.0),
-     ("Missouri", 39.1, False, 0.40, 0.08, 0.85, 2.2, 2.0),
-     ("Southern Europe", 40.5, False, 0.30, 0.14, 0.20, 1.0, 1.0),
-     ("Ohio", 41.4, False, 0.50, 0.10, 0.85, 2.2, 2.0),
-     ("Tasmania", 42.0, True, 0.55, 0.03, 0.85, 1.0, 1.0),
-     ("Central Europe", 47.0, False, 0.55, 0.16, 0.45, 1.0, 1.0),
-     ("Wales", 52.0, False, 0.65, 0.08, 0.90, 1.0, 1.0),
-     ("Scotland", 57.0, False, 0.70, 0.14, 0.92, 1.0, 1.0),
-     ("Western Norway", 60.4, False, 0.65, 0.10, 0.95, 1.8, 1.0)],
-    columns=["region", "latitude_deg", "southern", "cloudiness", "weight", "ancestry_mean",
-             "diet_factor", "supplement_odds_ratio"],
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: The regions of the world, one row each; :data:`REGIONS` is this table as a pandas
+#: DataFrame with the columns :data:`REGION_COLUMNS`, built on first use (see
+#: ``__getattr__``) so that ``import simlib`` does not import pandas.
+#:
+#: ``latitude_deg`` is absolute (``southern`` flags the hemisphere, for seasons);
+#: ``cloudiness`` 0-1; ``weight`` the share of the population; ``ancestry_mean`` the mean
+#: northern-European ancestry share of its people of European ancestry (the other
+#: groups and their shares are in :mod:`simlib.ancestry`; white Americans and Australians
+#: mostly of British, Irish and German descent, so near the northern end);
+#: ``diet_factor`` multiplies dietary vitamin D (US milk fortification, Calvo et al.,
+#: Am J Clin Nutr 2004;80:1710S; Norwegian fish and cod-liver oil, Kampman et al., Mult
+#: Scler 2007;13:1043); ``supplement_odds_ratio`` multiplies the odds of supplement use
+#: (higher in the US: Rooney et al., JAMA 2017).
+#: Texas, Missouri and Ohio are the three sites of Noonan et al. 2010; Wales, Scotland
+#: and Western Norway (Hordaland) those of the high-latitude incidence registers.
+_REGION_ROWS = (
+    ("Queensland", 22.0, True, 0.30, 0.05, 0.80, 1.0, 1.0),
+    ("Texas", 33.5, False, 0.30, 0.12, 0.80, 2.2, 2.0),
+    ("Missouri", 39.1, False, 0.40, 0.08, 0.85, 2.2, 2.0),
+    ("Southern Europe", 40.5, False, 0.30, 0.14, 0.20, 1.0, 1.0),
+    ("Ohio", 41.4, False, 0.50, 0.10, 0.85, 2.2, 2.0),
+    ("Tasmania", 42.0, True, 0.55, 0.03, 0.85, 1.0, 1.0),
+    ("Central Europe", 47.0, False, 0.55, 0.16, 0.45, 1.0, 1.0),
+    ("Wales", 52.0, False, 0.65, 0.08, 0.90, 1.0, 1.0),
+    ("Scotland", 57.0, False, 0.70, 0.14, 0.92, 1.0, 1.0),
+    ("Western Norway", 60.4, False, 0.65, 0.10, 0.95, 1.8, 1.0),
 )
-"""Regions of the world.
+#: Columns of :data:`REGIONS` (and of the rows above).
+REGION_COLUMNS = ("region", "latitude_deg", "southern", "cloudiness", "weight", "ancestry_mean",
+                  "diet_factor", "supplement_odds_ratio")
 
-``latitude_deg`` is absolute (``southern`` flags the hemisphere, for seasons);
-``cloudiness`` 0-1; ``weight`` the share of the population; ``ancestry_mean`` the mean
-northern-European ancestry share of its people of European ancestry (the other
-groups and their shares are in :mod:`simlib.ancestry`; white Americans and Australians
-mostly of British, Irish and German descent, so near the northern end);
-``diet_factor`` multiplies dietary vitamin D (US milk fortification, Calvo et al.,
-Am J Clin Nutr 2004;80:1710S; Norwegian fish and cod-liver oil, Kampman et al., Mult
-Scler 2007;13:1043); ``supplement_odds_ratio`` multiplies the odds of supplement use
-(higher in the US: Rooney et al., JAMA 2017).
-Texas, Missouri and Ohio are the three sites of Noonan et al. 2010; Wales, Scotland
-and Western Norway (Hordaland) those of the high-latitude incidence registers.
-"""
+#: Region names, in the order of ``region_id``.
+REGION_NAMES = tuple(row[0] for row in _REGION_ROWS)
+
+
+@cache
+def region_column(column: str) -> np.ndarray:
+    """One column of :data:`REGIONS` as a read-only NumPy array (without pandas)."""
+    values = np.array([row[REGION_COLUMNS.index(column)] for row in _REGION_ROWS])
+    values.setflags(write=False)
+    return values
+
+
+@cache
+def _regions_table():
+    import pandas as pd
+    return pd.DataFrame(list(_REGION_ROWS), columns=list(REGION_COLUMNS))
+
+
+def __getattr__(name):
+    if name == "REGIONS":
+        return _regions_table()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Named groups of regions a population can be restricted to (``population.regions``).
 REGION_GROUPS = {
-    "all": tuple(REGIONS["region"]),
+    "all": REGION_NAMES,
     "us": ("Texas", "Missouri", "Ohio"),
     "europe": ("Southern Europe", "Central Europe", "Wales", "Scotland", "Western Norway"),
     "north": ("Wales", "Scotland", "Western Norway"),
@@ -91,17 +120,17 @@ def female(rng, n, population):
 def region_id(rng, n, population):
     """Region of residence (index into ``REGIONS``), by population weight, within
     the group of regions ``population.regions``."""
-    inside = REGIONS["region"].isin(REGION_GROUPS[population.regions]).to_numpy()
-    weights = REGIONS["weight"].to_numpy() * inside
-    return rng.choice(len(REGIONS), size=n, p=weights / weights.sum()).astype(np.int16)
+    inside = np.isin(REGION_NAMES, REGION_GROUPS[population.regions])
+    weights = region_column("weight") * inside
+    return rng.choice(len(REGION_NAMES), size=n, p=weights / weights.sum()).astype(np.int16)
 
 
 def _region_column(column, region_id):
-    return REGIONS[column].to_numpy()[region_id]
+    return region_column(column)[region_id]
 
 
 def _birth_region_column(column, birth_region_id):
-    return REGIONS[column].to_numpy()[birth_region_id]
+    return region_column(column)[birth_region_id]
 
 
 def ancestry_north(rng, birth_region_id, ancestry_group, ancestry):
@@ -399,7 +428,7 @@ def _equations(s: Scenario):
               for col in ("latitude_deg", "southern", "cloudiness")]
     birth = [p(f"birth_{col}", partial(_birth_region_column, col), doc=f"{col} of the birth region")
              for col in ("latitude_deg", "cloudiness")]
-    names = tuple(REGIONS["region"])
+    names = REGION_NAMES
     return [
         p("female", female), p("region_id", region_id), *region,
         p("born_elsewhere", residence.born_elsewhere, region_names=names),
@@ -480,4 +509,5 @@ def build_world(scenario: Scenario) -> Model:
 
 def region_names(region_id) -> pd.Categorical:
     """Region names for an array of ``region_id`` values."""
-    return pd.Categorical.from_codes(np.asarray(region_id), categories=REGIONS["region"])
+    import pandas as pd
+    return pd.Categorical.from_codes(np.asarray(region_id), categories=list(REGION_NAMES))
