@@ -20,6 +20,7 @@ Examples
 
     .venv/bin/python benchmarks/bench_montecarlo.py [--json] [--reps 8] [--workers 2]
     .venv/bin/python benchmarks/bench_montecarlo.py --split [--split-reps 3] [--json]
+        [--designs nested-case-control,cohort]
 """
 
 from __future__ import annotations
@@ -107,6 +108,16 @@ def positive(text: str) -> int:
     return value
 
 
+def design_list(text: str) -> list[str]:
+    """An argparse type: comma-separated registered design names."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in DESIGNS]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not allowed: use design names from {', '.join(DESIGNS)}")
+    return names
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reps", type=positive, default=8)
@@ -114,11 +125,13 @@ def main(argv=None) -> None:
     parser.add_argument("--split", action="store_true",
                         help="profile every design's replicate by phase instead")
     parser.add_argument("--split-reps", type=positive, default=3)
+    parser.add_argument("--designs", type=design_list, default=list(DESIGNS),
+                        help="comma-separated designs to --split (default: all)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.split:
         results = []
-        for name in DESIGNS:
+        for name in args.designs:
             print(f"{name}: {args.split_reps} replicates by phase ...", file=sys.stderr)
             results.append(split(name, args.split_reps))
         if args.json:

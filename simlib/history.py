@@ -43,12 +43,39 @@ def gompertz_inverse(cumulative, pop: PopulationParams):
     return 30.0 + np.log(cumulative * slope / rate + np.exp(-30.0 * slope)) / slope
 
 
-def stationary_age(rng, n: int, pop: PopulationParams):
-    """Ages of a stationary population: density proportional to survival, 0-100 years."""
+def _age_distribution(pop: PopulationParams):
+    """(age grid, unnormalised distribution function) of the stationary population."""
     grid = np.linspace(0.0, AGE_MAX, 2001)
     survival = np.exp(-gompertz_cumulative(grid, pop))
     cdf = np.concatenate([[0.0], np.cumsum((survival[1:] + survival[:-1]) / 2)])
+    return grid, cdf
+
+
+def stationary_age(rng, n: int, pop: PopulationParams):
+    """Ages of a stationary population: density proportional to survival, 0-100 years."""
+    grid, cdf = _age_distribution(pop)
     return np.interp(rng.random(n) * cdf[-1], cdf, grid)
+
+
+def age_share(pop: PopulationParams, low: float, high: float) -> float:
+    """Share of the stationary population aged ``[low, high)`` years."""
+    grid, cdf = _age_distribution(pop)
+    below_low, below_high = np.interp([low, high], grid, cdf)
+    return float((below_high - below_low) / cdf[-1])
+
+
+def stationary_age_between(rng, n: int, pop: PopulationParams, low: float, high: float):
+    """Ages of the stationary population's people aged ``[low, high)`` (years).
+
+    The same inversion as :func:`stationary_age`, with the uniform draw mapped into the
+    band's part of the distribution function: these are the ages of a stationary
+    population's people conditional on being in the band, so a design that enrols only
+    them can simulate only them (:func:`simlib.designs.base.run_study`).
+    """
+    grid, cdf = _age_distribution(pop)
+    below_low, below_high = np.interp([low, high], grid, cdf)
+    age = np.interp(below_low + rng.random(n) * (below_high - below_low), cdf, grid)
+    return np.clip(age, low, np.nextafter(high, low))
 
 
 def background_death_age(rng, age, pop: PopulationParams):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import pandas as pd
@@ -129,6 +129,11 @@ class Design:
         simulated).
     population_default : callable, optional
         ``f(options) -> int``: the population when option ``population`` is None.
+    age_band : callable, optional
+        ``f(options) -> (low, high)``: the survey ages ``[low, high)`` outside which the
+        design uses nobody (a cohort's or biobank's enrollment ages). :func:`run_study`
+        then simulates only the source population's people in that band (see
+        :func:`simulate_people`).
     estimand_columns : callable, optional
         ``f(world) -> tuple of str``: natural-world columns the design's estimand reads
         to compute the same people under an intervention; kept with the population so
@@ -151,6 +156,7 @@ class Design:
     population_default: Callable[[dict], int] | None = None  # when option population is None
     constraints: tuple[Constraint, ...] = ()
     estimand_columns: Callable[[Model], tuple[str, ...]] | None = None
+    age_band: Callable[[dict], tuple[float, float]] | None = None
 
     @property
     def default_estimator(self) -> str:
@@ -361,19 +367,72 @@ def run_study(scenario: Scenario, design: str | Design, seed: int, index: int = 
     population_seed, rng = replicate_streams(seed, index)
     size = population_size or resolved["population"] or design.population_default(resolved)
     scenario = _apply_scenario_options(scenario, design, resolved)
+    band = design.age_band(resolved) if design.age_band is not None and world is None else None
     world = cached_world(scenario) if world is None else world
     columns = design.columns
     if design.estimand_columns is not None and columns is not None:
         columns = tuple(dict.fromkeys((*columns, *design.estimand_columns(world))))
     with phase("simulate"):
-        people = world.sample(size, population_seed, columns=columns)
-    people.attrs.update(seed=population_seed, scenario=scenario)
+        world, people = simulate_people(scenario, world, size, population_seed, columns, band)
     with phase("sample"):
         study = design.sample(world, people, rng, **{
             name: value for name, value in resolved.items()
             if not design.options[name].scenario_key})
     study.options.update(resolved)  # the options the study ran with, defaults included
     return study
+
+
+def simulate_people(scenario: Scenario, world: Model, size: int, seed, columns=None,
+                    age_band: tuple[float, float] | None = None) -> tuple[Model, pd.DataFrame]:
+    """The people of a replicate: ``size`` people of ``world``, or, given ``age_band``
+    ``(low, high)``, only those of them aged ``[low, high)`` on the survey day.
+
+    With a band, the number in it is drawn as Binomial(``size``, share of the stationary
+    population in the band) from the population seed's stream ``"age_band_people"``, and
+    each of them is simulated with the world's ``age`` node replaced by
+    :func:`simlib.history.stationary_age_between`. Age is a root of the causal graph
+    and every other equation acts person by person, so these are, in distribution,
+    exactly the people of the band among ``size`` simulated people, and a design that
+    enrols only them has the same sample, estimand and sampling distribution; only the
+    random numbers differ. The biobank's source population of 4 million has about
+    9% aged 18-26, so it is simulated at a tenth of the cost (issue 11). Only a
+    scenario's own world is banded (``world`` as :func:`cached_world` builds it): a
+    custom world may have changed the age node.
+
+    Returns
+    -------
+    (Model, pandas.DataFrame)
+        The world the people come from (the banded one, if banded) and the people, with
+        ``attrs`` ``seed``, ``scenario`` and ``source_population`` (``size``).
+    """
+    count = size
+    if age_band is not None:
+        world, share = age_band_world(scenario, *age_band)
+        count = int(np.random.default_rng(_band_stream(seed)).binomial(size, share))
+        if count == 0:
+            raise DesignDataError(f"nobody aged {age_band[0]:g}-{age_band[1]:g} among the "
+                                  f"{size:,} people simulated: raise population or widen "
+                                  "the ages")
+    people = world.sample(count, seed, columns=columns)
+    people.attrs.update(seed=seed, scenario=scenario, source_population=size)
+    return world, people
+
+
+def _band_stream(seed) -> np.random.SeedSequence:
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return np.random.SeedSequence(root.entropy,
+                                  spawn_key=(*root.spawn_key, stream_key("age_band_people")))
+
+
+@lru_cache(maxsize=16)
+def age_band_world(scenario: Scenario, low: float, high: float) -> tuple[Model, float]:
+    """The scenario's world with ages drawn within ``[low, high)``, and the share of the
+    stationary population in that band (see :func:`simulate_people`)."""
+    world = cached_world(scenario)
+    age = partial(history.stationary_age_between, pop=scenario.population, low=low, high=high)
+    band_world = world.replace_node("age", age, parents=(),
+                                    doc=f"age at the survey, within [{low:g}, {high:g})")
+    return band_world, history.age_share(scenario.population, low, high)
 
 
 def _apply_scenario_options(scenario: Scenario, design: Design, options: dict) -> Scenario:

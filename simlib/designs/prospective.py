@@ -10,6 +10,11 @@ not, as in real cohorts: that is where reverse causation enters.
 The estimand is the true log hazard ratio of MS onset per +25 nmol/L over the
 follow-up window, computed by intervention on the same people.
 
+Only people of enrollment age are simulated: ``population`` is the size of the source
+population of all ages, and :func:`~simlib.designs.base.simulate_people` draws how many
+of them are in ``[age_low, age_high)`` and simulates just those (the same study in
+distribution; the biobank's 4 million become about 390,000 people, a tenth of the cost).
+
 Option constraints (refused before simulating, see ``Design.constraints``): ``age_low``
 must be below ``age_high`` (enrollment ages are ``[age_low, age_high)``); ``age_low``
 below 80, where the world's onset hazard bands end; ``age_low + follow_up_years`` at
@@ -63,8 +68,9 @@ def _enrolled(people, age_low, age_high):
     rows = np.flatnonzero(people["alive"].to_numpy() & (age >= age_low) & (age < age_high)
                           & (people["diagnosis_age"].to_numpy() >= age))
     if len(rows) == 0:
+        simulated = people.attrs.get("source_population", len(people))
         raise DesignDataError(f"no eligible people aged {age_low:g}-{age_high:g} (alive, "
-                              f"without diagnosed MS) among the {len(people):,} simulated: "
+                              f"without diagnosed MS) among the {simulated:,} simulated: "
                               "raise population or widen age_low-age_high")
     return rows
 
@@ -78,6 +84,12 @@ def _constraints(design, lag=False):
     return (*ages, below("lag_years", "follow_up_years", design,
                          "cases diagnosed within lag_years of the draw are excluded, so no "
                          "case would be left"))
+
+
+def _enrollment_ages(options):
+    """The ages a cohort or biobank enrols: only people of these ages are simulated
+    (:func:`simlib.designs.base.simulate_people`)."""
+    return options["age_low"], options["age_high"]
 
 
 def _follow_up(people, rows, years):
@@ -137,7 +149,9 @@ register_design(Design(
     "prospective cohort: baseline 25(OH)D draw, person-time follow-up for diagnosis",
     cohort_sample,
     {"poisson": cohort_poisson, "poisson-adjusted": cohort_poisson_adjusted, "cox": cohort_cox},
-    {"population": Option(1_000_000, "people simulated", 10_000, 50_000_000),
+    {"population": Option(1_000_000, "people in the source population (all ages; only "
+                                      "those of enrollment age are simulated)", 10_000,
+                           50_000_000),
      "age_low": Option(20.0, "youngest age at baseline (years)", 0.0, 90.0),
      "age_high": Option(50.0, "oldest age at baseline (years)", 1.0, 100.0),
      "follow_up_years": Option(15.0, "years of follow-up", 0.5, 60.0),
@@ -146,6 +160,7 @@ register_design(Design(
     COLUMNS,
     constraints=_constraints("cohort"),
     estimand_columns=shifted_hazard_inputs,
+    age_band=_enrollment_ages,
 ))
 
 
@@ -238,7 +253,9 @@ register_design(Design(
     nested_case_control_sample,
     {"conditional-logit": ncc_conditional_logit,
      "conditional-logit-adjusted": ncc_conditional_logit_adjusted},
-    {"population": Option(4_000_000, "people simulated", 10_000, 50_000_000),
+    {"population": Option(4_000_000, "people in the source population (all ages; only "
+                                      "those of enrollment age are simulated)", 10_000,
+                           50_000_000),
      "regions": regions_option("us"),
      "age_low": Option(18.0, "youngest age at enrollment (years)", 0.0, 90.0),
      "age_high": Option(26.0, "oldest age at enrollment (years, exclusive)", 1.0, 100.0),
@@ -250,4 +267,5 @@ register_design(Design(
     COLUMNS,
     constraints=_constraints("nested-case-control", lag=True),
     estimand_columns=shifted_hazard_inputs,
+    age_band=_enrollment_ages,
 ))

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from ..designs import Study, get_design
-from ..designs.base import replicate_streams
+from ..designs.base import cached_world, replicate_streams, simulate_people
 from ..errors import SimlibError
 from ..period import onset_hazard
 from ..scenario import Scenario, load_scenario
@@ -167,22 +167,27 @@ class Cohort:
 
 
 # --------------------------------------------------------------- simulation
-def population(scenario: Scenario, n: int, seed: int, world: Model | None = None):
+def population(scenario: Scenario, n: int, seed: int, world: Model | None = None,
+               options: dict | None = None):
     """Simulate ``n`` people as replicate 0 of ``seed`` (the people ``run_study`` draws).
 
     Keeps the cohort design's columns and every ancestor of the MS hazard, so later
-    re-simulations and the truth reuse them instead of recomputing.
+    re-simulations and the truth reuse them instead of recomputing. Like ``run_study``,
+    the scenario's own world simulates only the cohort's enrollment ages (``options``:
+    the design's; see :func:`simlib.designs.base.simulate_people`); a ``world`` given
+    (a custom one) simulates everyone.
 
     Returns
     -------
     pandas.DataFrame
         One row per person; ``attrs`` hold the population seed and the scenario.
     """
-    world = build_world(scenario) if world is None else world
-    columns = set(get_design(DESIGN).columns) | {HAZARD} | world.ancestors(HAZARD)
+    design = get_design(DESIGN)
+    band = design.age_band(design.resolve_options(options)) if world is None else None
+    world = cached_world(scenario) if world is None else world
+    columns = set(design.columns) | {HAZARD} | world.ancestors(HAZARD)
     population_seed, _ = replicate_streams(seed, 0)
-    people = world.sample(n, population_seed, columns=sorted(columns))
-    people.attrs.update(seed=population_seed, scenario=scenario)
+    _, people = simulate_people(scenario, world, n, population_seed, sorted(columns), band)
     return people
 
 
@@ -257,7 +262,7 @@ def null_and_causal(n: int, seed: int, options: dict | None = None) -> dict[str,
     history re-simulated.
     """
     null, causal = load_scenario("null"), load_scenario("causal")
-    people = population(null, n, seed)
+    people = population(null, n, seed, options=options)
     cohorts = {"null": run_cohort(build_world(null), people, seed, options)}
     world, causal_people = resimulate(people, causal, (HAZARD,))
     cohorts["causal"] = run_cohort(world, causal_people, seed, options)
