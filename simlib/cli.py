@@ -11,7 +11,7 @@ Commands
 [--out FILE.csv|FILE.parquet]``
     Simulate a population and print its summary (incidence, prevalence, 25(OH)D)
     with the true causal effects.
-``report [--out DIR] [--n N] [--seed S] [--notebooks 01,02] [--quick]``
+``report [--out DIR] [--n N] [--seed S] [--notebooks 01,02] [--quick] [--workers W]``
     Execute every notebook and write ``DIR/index.html`` (headline figure and finding of
     each), one HTML page per notebook and ``DIR/calibration.html`` (``make report``).
 ``student-copy OUTDIR``
@@ -207,6 +207,9 @@ def _add_report(commands) -> None:
                              "(default: all)")
     report.add_argument("--quick", action="store_true",
                         help="small simulations, as the tests run them")
+    report.add_argument("--workers", type=_whole("workers"), default=None,
+                        help="notebooks executed at once (default: one per core, as many "
+                             "as memory holds)")
     _add_large(report)
     student = _command(commands, "student-copy", "write the notebooks without solutions",
                        "Write every notebook as .ipynb without the cells tagged solution.")
@@ -324,7 +327,7 @@ def _report(args) -> int:
     check_output_folder(args.out)
     page = write_report(args.out, args.n, args.seed)
     print(f"calibration written to {page}")
-    index = build_report(args.out, names, quick=args.quick)
+    index = build_report(args.out, names, quick=args.quick, workers=args.workers)
     print(f"report written to {index}")
     return 0
 

@@ -306,30 +306,119 @@ def run_notebook(path, parameters: dict | None = None, *, quick: bool = False,
 
 
 def build_report(out_dir: str | os.PathLike, names: list[str] | None = None, *,
-                 quick: bool = False, progress: bool = True, directory=None) -> Path:
+                 quick: bool = False, progress: bool = True, directory=None,
+                 workers: int | None = None) -> Path:
     """Execute the notebooks and write one HTML per notebook plus ``index.html``.
 
     The names and the folder are checked before any notebook runs (:class:`ParameterError`,
-    :class:`~simlib.errors.OutputError`). A failing cell stops the build with
-    :class:`NotebookError` naming notebook and cell. Every page is written atomically, so an
-    interrupted build leaves whole pages (and the previous ``index.html``), never a truncated
-    one. Returns the path of ``index.html``.
+    :class:`~simlib.errors.OutputError`). Notebooks run ``workers`` at a time, each in its
+    own process and kernel (default :func:`report_workers`: one per core, as many as
+    memory allows); pages are written as each finishes and the index lists them in
+    notebook order. A failing cell stops the build with :class:`NotebookError` naming
+    notebook and cell, and stops the other notebooks' kernels. Every page is written
+    atomically, so an interrupted build leaves whole pages (and the previous
+    ``index.html``), never a truncated one. Returns the path of ``index.html``.
     """
     from tqdm.auto import tqdm
 
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool)
+                                or workers < 1):
+        raise ParameterError(f"workers {workers!r} is not allowed: use a whole number >= 1")
     paths = select(names, directory)  # bad names and a bad folder fail before any kernel
     out_dir = check_output_folder(out_dir, "--out")
-    entries = []
-    bar = tqdm(paths, desc="notebooks", unit="nb", disable=not progress)
-    for path in bar:
-        bar.set_postfix_str(path.stem)
-        started = time.perf_counter()
+    workers = report_workers(len(paths)) if workers is None else workers
+    entries = {}
+    with tqdm(total=len(paths), desc="notebooks", unit="nb", disable=not progress) as bar:
+        for entry, page in _executed_pages(paths, quick, min(workers, len(paths))):
+            write_text(out_dir / f"{entry['stem']}.html", page)
+            entries[entry["stem"]] = entry
+            bar.set_postfix_str(entry["stem"])
+            bar.update()
+    ordered = [entries[path.stem] for path in paths]
+    return write_text(out_dir / "index.html", index_page(ordered))
+
+
+#: Memory one notebook's kernel may take at full size (GiB): the report runs no more
+#: notebooks at once than the available memory holds (the largest, 05 and 10, peak near
+#: 3 GiB on 4 million people).
+NOTEBOOK_MEMORY_GIB = 4.0
+
+
+def report_workers(notebooks: int) -> int:
+    """Notebooks to run at once: one per core, as many as the available memory holds."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
+    except (ValueError, OSError, AttributeError):
+        available = NOTEBOOK_MEMORY_GIB
+    by_memory = int(available // NOTEBOOK_MEMORY_GIB)
+    return max(1, min(notebooks, cores or 1, by_memory))
+
+
+_EXECUTING = []  # in a report worker: non-empty while a notebook runs
+_STOPPED = []  # in a report worker: non-empty once the parent sent SIGTERM
+
+
+def _executed_page(path: Path, quick: bool) -> tuple[dict, str]:
+    """Execute one notebook for the report: (index entry, HTML page)."""
+    started = time.perf_counter()
+    _EXECUTING.append(path.stem)
+    try:
         nb = run_notebook(path, quick=quick, static=True)
-        write_text(out_dir / f"{path.stem}.html", to_html(nb))
-        figure, finding = headline(nb)
-        entries.append({"stem": path.stem, "title": title(nb, path.stem), "figure": figure,
-                        "finding": finding, "seconds": time.perf_counter() - started})
-    return write_text(out_dir / "index.html", index_page(entries))
+    except KeyboardInterrupt:
+        if _STOPPED:  # the parent stopped this worker: the kernel is dead, end the process
+            os._exit(130)
+        raise
+    finally:
+        _EXECUTING.pop()
+    figure, finding = headline(nb)
+    entry = {"stem": path.stem, "title": title(nb, path.stem), "figure": figure,
+             "finding": finding, "seconds": time.perf_counter() - started}
+    return entry, to_html(nb)
+
+
+def _executed_pages(paths: list[Path], quick: bool, workers: int):
+    """Yield ``(entry, page)`` per notebook as each finishes, ``workers`` at a time."""
+    if workers == 1:
+        for path in paths:
+            yield _executed_page(path, quick)
+        return
+    import concurrent.futures as cf
+    import multiprocessing
+
+    # spawned, not forked: a parent that has run a kernel holds ZeroMQ threads, and a
+    # forked copy of them can deadlock
+    pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_report_worker_init)
+    futures = [pool.submit(_executed_page, path, quick) for path in paths]
+    finished = False
+    try:
+        for future in cf.as_completed(futures):
+            yield future.result()
+        finished = True
+    finally:
+        for future in futures:
+            future.cancel()
+        if not finished:  # a failing notebook or Ctrl-C: stop the other kernels now
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()  # SIGTERM: KeyboardInterrupt there, which kills the kernel
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _report_worker_init() -> None:
+    """Report worker: Ctrl-C is the parent's to handle (it stops the workers); SIGTERM
+    from the parent raises KeyboardInterrupt in a running notebook, so its kernel is
+    killed (:func:`simlib.kernels._run_client`), and ends an idle worker quietly."""
+    import signal
+
+    def interrupt(signum, frame):
+        _STOPPED.append(signum)
+        if _EXECUTING:
+            raise KeyboardInterrupt  # unwinds through the kernel's cleanup, then exits
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def index_page(entries: list[dict]) -> str:

@@ -19,9 +19,16 @@ COHORT = ["--design", "cohort", "--option", "population=30000", "--reps", "30", 
 
 
 def _start(*argv):
-    """The command line in its own process group (as a shell runs a foreground job)."""
+    """The command line in its own process group (as a shell runs a foreground job), with
+    Ctrl-C's default disposition: a test run started in the background by a shell
+    inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler."""
     return subprocess.Popen([sys.executable, "-m", "simlib", *argv], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_default_sigint)
+
+
+def _default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_rows(path: Path, rows: int, process, limit=240.0):

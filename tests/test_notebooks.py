@@ -8,6 +8,7 @@ smaller simulations); ``benchmarks/bench_notebooks.py`` times the suite.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -232,3 +233,30 @@ def test_seminar_plans_name_existing_notebooks_and_sections():
     assert len(sections) >= 10
     for section in sections:
         assert section in headings, section
+
+
+def test_report_runs_notebooks_in_parallel_and_lists_them_in_order(tmp_path):
+    source = tmp_path / "notebooks"
+    source.mkdir()
+    for stem in ("01_demo", "02_demo_again", "03_demo_third"):
+        (source / f"{stem}.py").write_text((FIXTURES / "01_demo.py").read_text())
+    out = tmp_path / "report"
+    index = notebooks.build_report(out, None, progress=False, directory=source, workers=2)
+    page = index.read_text()
+    positions = [page.index(f'href="{stem}.html"')
+                 for stem in ("01_demo", "02_demo_again", "03_demo_third")]
+    assert positions == sorted(positions)
+    assert all((out / f"{stem}.html").exists() for stem in ("01_demo", "02_demo_again"))
+
+
+def test_parallel_report_stops_on_a_failing_notebook(tmp_path):
+    with pytest.raises(notebooks.NotebookError, match="02_broken"):
+        notebooks.build_report(tmp_path, None, progress=False, directory=FIXTURES, workers=2)
+    assert not (tmp_path / "index.html").exists()
+
+
+def test_report_workers_are_bounded_by_cores_and_notebooks(tmp_path):
+    assert notebooks.report_workers(1) == 1
+    assert 1 <= notebooks.report_workers(12) <= (os.cpu_count() or 1)
+    with pytest.raises(ParameterError, match="workers 0"):
+        notebooks.build_report(tmp_path, ["01"], directory=FIXTURES, workers=0)

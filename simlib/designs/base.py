@@ -130,8 +130,9 @@ class Design:
     population_default : callable, optional
         ``f(options) -> int``: the population when option ``population`` is None.
     age_band : callable, optional
-        ``f(options) -> (low, high)``: the survey ages ``[low, high)`` outside which the
-        design uses nobody (a cohort's or biobank's enrollment ages). :func:`run_study`
+        ``f(options) -> (low, high) or None``: the survey ages ``[low, high)`` outside
+        which the design uses nobody (a cohort's or biobank's enrollment ages; None when
+        these options use every age). :func:`run_study`
         then simulates only the source population's people in that band (see
         :func:`simulate_people`).
     estimand_columns : callable, optional

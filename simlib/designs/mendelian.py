@@ -36,7 +36,16 @@ import pandas as pd
 from .. import estimators as est
 from .. import instruments as iv
 from ..world import SNP_COLUMNS
-from .base import Design, DesignDataError, Estimand, Option, Study, below, register_design
+from .base import (
+    MAX_AGE,
+    Design,
+    DesignDataError,
+    Estimand,
+    Option,
+    Study,
+    below,
+    register_design,
+)
 from .common import (
     BASE_COLUMNS,
     LOG_HR_SCALE,
@@ -54,6 +63,12 @@ ADULT_AGE = 18.0
 
 def _adults(people):
     return np.flatnonzero(people["alive"].to_numpy() & (people["age"].to_numpy() >= ADULT_AGE))
+
+
+def _adult_ages(options):
+    """MR samples adults only, so only adults are simulated (one in five people of the
+    stationary population is a child: :func:`simlib.designs.base.simulate_people`)."""
+    return ADULT_AGE, MAX_AGE
 
 
 def _frame(people, rows, rng):
@@ -126,7 +141,8 @@ def observational_logit(study):
 
 
 MR_OPTIONS = {
-    "population": Option(2_000_000, "people simulated", 10_000, 50_000_000),
+    "population": Option(2_000_000, "people in the source population (all ages; only "
+                                    "adults are simulated)", 10_000, 50_000_000),
     "adjust_ancestry": Option(True, "adjust for the ancestry principal component"),
     "pleiotropy": Option(None, "sets genetics.pleiotropy_hr_per_allele (direct SNP effect)",
                          0.5, 2.0, scenario_key="genetics.pleiotropy_hr_per_allele"),
@@ -144,6 +160,7 @@ register_design(Design(
                             50_000_000)},
     COLUMNS,
     estimand_columns=shifted_hazard_inputs,
+    age_band=_adult_ages,
 ))
 
 
@@ -162,7 +179,9 @@ def two_sample(world, people, rng, population, exposure_sample, adjust_ancestry)
     outcome_rows = np.sort(adults[exposure_sample:])
     if len(outcome_rows) == 0:
         raise DesignDataError(f"the exposure GWAS (exposure_sample={exposure_sample:,}) takes "
-                              f"all {len(adults):,} adults of the {len(people):,} simulated, "
+                              f"all {len(adults):,} adults of the "
+                              f"{people.attrs.get('source_population', len(people)):,} "
+                              "simulated, "
                               "leaving none for the outcome GWAS: raise population or lower "
                               "exposure_sample")
     covariates = _options(adjust_ancestry)
@@ -206,4 +225,5 @@ register_design(Design(
                        "the exposure GWAS would take every adult, leaving none for the outcome "
                        "GWAS"),),
     estimand_columns=shifted_hazard_inputs,
+    age_band=_adult_ages,
 ))

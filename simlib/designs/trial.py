@@ -97,6 +97,13 @@ def trial_sample(world, people, rng, population, eligibility, participants, dose
     return study
 
 
+def _entry_ages(options):
+    """A general-population trial randomizes people of the entry ages only, so only they
+    are simulated (:func:`simlib.designs.base.simulate_people`); an early-MS trial
+    recruits patients of any age."""
+    return (options["age_low"], options["age_high"]) if _general_trial(options) else None
+
+
 def _general(people, rng, participants, dose_iu, follow_up_years, adherence, age_low,
              age_high):
     scenario = people.attrs["scenario"]
@@ -105,7 +112,9 @@ def _general(people, rng, participants, dose_iu, follow_up_years, adherence, age
                               & (people["ms_onset_age"].to_numpy() >= age))
     if len(eligible) == 0:
         raise DesignDataError(f"no eligible people aged {age_low:g}-{age_high:g} (alive, "
-                              f"without MS onset) among the {len(people):,} simulated: raise "
+                              f"without MS onset) among the "
+                              f"{people.attrs.get('source_population', len(people)):,} "
+                              "simulated: raise "
                               "population or widen age_low-age_high")
     rows = sample_rows(rng, eligible, int(participants))
     assigned, adheres = _randomize(rng, len(rows), adherence)
@@ -196,7 +205,8 @@ register_design(Design(
     "randomized trial: dose vs placebo, adherence, ITT; general population or early MS",
     trial_sample,
     {"poisson-itt": trial_poisson, "cox-itt": trial_cox},
-    {"population": Option(None, "people simulated (default 1,000,000 general, 5,000,000 "
+    {"population": Option(None, "people in the source population (default 1,000,000 "
+                          "general, of whom only the entry ages are simulated; 5,000,000 "
                           "early MS)", 10_000, 50_000_000, kind=int),
      "eligibility": Option("general", "who is randomized", choices=("general", "early-ms")),
      "participants": Option(None, "people randomized (default 20,000 general, 300 early MS)",
@@ -216,4 +226,5 @@ register_design(Design(
         within_ages("trial", when=_general_trial,
                     years_default=lambda o: PRESETS[o["eligibility"]]["follow_up_years"]),
     ),
+    age_band=_entry_ages,
 ))

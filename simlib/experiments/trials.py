@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..designs.base import cached_world
+from ..designs.base import cached_world, simulate_people
 from ..period import onset_hazard
 from ..world import oral_rise_nmol, vitd_log_hazard
 
@@ -60,7 +60,9 @@ def eligible_adults(scenario, population, seed, age_low=20.0, age_high=45.0):
     ----------
     scenario : simlib.scenario.Scenario
     population : int
-        People simulated.
+        People in the source population; as in the ``trial`` design, only those aged
+        ``[age_low, age_high)`` are simulated
+        (:func:`simlib.designs.base.simulate_people`).
     seed : int
         Population seed: the same seed gives the same people in every world.
     age_low, age_high : float
@@ -72,7 +74,8 @@ def eligible_adults(scenario, population, seed, age_low=20.0, age_high=45.0):
         One row per eligible adult with the columns of :data:`PEOPLE_COLUMNS`;
         ``attrs["scenario"]`` holds the scenario.
     """
-    people = cached_world(scenario).sample(int(population), seed, columns=PEOPLE_COLUMNS)
+    _, people = simulate_people(scenario, cached_world(scenario), int(population), seed,
+                                PEOPLE_COLUMNS, (age_low, age_high))
     age = people["age"].to_numpy()
     keep = (people["alive"].to_numpy() & (age >= age_low) & (age < age_high)
             & (people["ms_onset_age"].to_numpy() >= age))
