@@ -43,6 +43,7 @@ from .designs.base import Design, check_not_shadowed, get_design, run_study
 from .diagnosis import diagnose, diagnosis_record, usable  # noqa: F401  (public API)
 from .errors import ParameterError, SimlibError
 from .limits import HARD_MAX_REPS
+from .pools import results_as_completed
 from .scenario import Scenario
 from .timing import phase
 
@@ -281,18 +282,8 @@ def _execute(tasks, executor, workers):
     pool = (cf.ProcessPoolExecutor(workers, initializer=_ignore_interrupts)
             if executor is None else executor)
     futures = [pool.submit(_run_task, task) for task in tasks]
-    finished = False
-    try:
-        for future in cf.as_completed(futures):
-            yield future.result()
-        finished = True
-    finally:
-        for future in futures:
-            future.cancel()
-        if executor is None:
-            if not finished:  # interrupted or failed: stop the workers now, not after
-                _terminate_workers(pool)  # their running tasks
-            pool.shutdown(wait=True, cancel_futures=True)
+    # interrupted or failed: our own workers stop now, not after their running tasks
+    yield from results_as_completed(pool, futures, owned=executor is None)
 
 
 def _ignore_interrupts() -> None:
@@ -302,12 +293,6 @@ def _ignore_interrupts() -> None:
     command line's SIGTERM handler, which would turn it into a caught exception)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
-    """Terminate a process pool's workers (their unfinished tasks are lost, by design)."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.terminate()
 
 
 def _run_task(task: _Task) -> list[dict]:

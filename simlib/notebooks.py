@@ -386,23 +386,16 @@ def _executed_pages(paths: list[Path], quick: bool, workers: int):
     import concurrent.futures as cf
     import multiprocessing
 
+    from .pools import results_as_completed
+
     # spawned, not forked: a parent that has run a kernel holds ZeroMQ threads, and a
     # forked copy of them can deadlock
     pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                   initializer=_report_worker_init)
     futures = [pool.submit(_executed_page, path, quick) for path in paths]
-    finished = False
-    try:
-        for future in cf.as_completed(futures):
-            yield future.result()
-        finished = True
-    finally:
-        for future in futures:
-            future.cancel()
-        if not finished:  # a failing notebook or Ctrl-C: stop the other kernels now
-            for process in list((getattr(pool, "_processes", None) or {}).values()):
-                process.terminate()  # SIGTERM: KeyboardInterrupt there, which kills the kernel
-        pool.shutdown(wait=True, cancel_futures=True)
+    # a failing notebook or Ctrl-C terminates the other workers: SIGTERM raises
+    # KeyboardInterrupt in a running notebook, whose kernel is then killed
+    yield from results_as_completed(pool, futures)
 
 
 def _report_worker_init() -> None:
