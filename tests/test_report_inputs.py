@@ -151,7 +151,10 @@ def test_report_with_a_bad_name_makes_no_folder(tmp_path, no_run):
 
 
 def test_report_writes_pages_and_index(tmp_path, stub_run):
-    index = notebooks.build_report(tmp_path, ["02", "01"], progress=False, directory=FIXTURES)
+    # workers=1: the stubbed run_notebook lives in this process (the parallel report's
+    # workers are other processes; tests/test_notebooks.py runs it for real)
+    index = notebooks.build_report(tmp_path, ["02", "01"], progress=False, directory=FIXTURES,
+                                   workers=1)
     assert stub_run == ["02_broken", "01_demo"]
     assert index == tmp_path / "index.html" and "01_demo" in index.read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == [
@@ -171,7 +174,7 @@ def test_interrupted_report_leaves_whole_pages_only(tmp_path, stub_run, monkeypa
 
     monkeypatch.setattr(notebooks, "headline", headline)
     with pytest.raises(KeyboardInterrupt):
-        notebooks.build_report(tmp_path, None, progress=False, directory=FIXTURES)
+        notebooks.build_report(tmp_path, None, progress=False, directory=FIXTURES, workers=1)
     assert (tmp_path / "index.html").read_text() == "previous report"
     assert leftovers(tmp_path) == []
     for page in tmp_path.glob("0*.html"):
