@@ -57,10 +57,16 @@ def stationary_age(rng, n: int, pop: PopulationParams):
     return np.interp(rng.random(n) * cdf[-1], cdf, grid)
 
 
-def age_share(pop: PopulationParams, low: float, high: float) -> float:
-    """Share of the stationary population aged ``[low, high)`` years."""
+def _band(pop: PopulationParams, low: float, high: float):
+    """(age grid, distribution function, its values at ``low`` and at ``high``)."""
     grid, cdf = _age_distribution(pop)
     below_low, below_high = np.interp([low, high], grid, cdf)
+    return grid, cdf, below_low, below_high
+
+
+def age_share(pop: PopulationParams, low: float, high: float) -> float:
+    """Share of the stationary population aged ``[low, high)`` years."""
+    _, cdf, below_low, below_high = _band(pop, low, high)
     return float((below_high - below_low) / cdf[-1])
 
 
@@ -72,8 +78,7 @@ def stationary_age_between(rng, n: int, pop: PopulationParams, low: float, high:
     population's people conditional on being in the band, so a design that enrols only
     them can simulate only them (:func:`simlib.designs.base.run_study`).
     """
-    grid, cdf = _age_distribution(pop)
-    below_low, below_high = np.interp([low, high], grid, cdf)
+    grid, cdf, below_low, below_high = _band(pop, low, high)
     age = np.interp(below_low + rng.random(n) * (below_high - below_low), cdf, grid)
     return np.clip(age, low, np.nextafter(high, low))
 

@@ -191,11 +191,8 @@ class _Buffers:
 
     def release(self, column: np.ndarray, alive: Mapping) -> None:
         buffer = self.owned.pop(id(column), None)
-        if buffer is not None:
-            self._recycle(buffer, alive.values())
-
-    def _recycle(self, buffer, alive) -> None:
-        if not any(v is buffer or v.base is buffer for v in alive):
+        if buffer is not None and not any(v is buffer or v.base is buffer
+                                          for v in alive.values()):
             self.free.append(buffer)
 
 

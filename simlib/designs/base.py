@@ -24,7 +24,7 @@ import pandas as pd
 from .. import history
 from ..errors import ParameterError, SimlibError, UnknownParameterError, nearest
 from ..scenario import SECTIONS, Scenario
-from ..scm import Model, stream_key
+from ..scm import Model, node_rng, stream_key
 from ..timing import phase
 from ..world import build_world
 
@@ -409,7 +409,7 @@ def simulate_people(scenario: Scenario, world: Model, size: int, seed, columns=N
     count = size
     if age_band is not None:
         world, share = age_band_world(scenario, *age_band)
-        count = int(np.random.default_rng(_band_stream(seed)).binomial(size, share))
+        count = int(node_rng(seed, "age_band_people").binomial(size, share))
         if count == 0:
             raise DesignDataError(f"nobody aged {age_band[0]:g}-{age_band[1]:g} among the "
                                   f"{size:,} people simulated: raise population or widen "
@@ -417,12 +417,6 @@ def simulate_people(scenario: Scenario, world: Model, size: int, seed, columns=N
     people = world.sample(count, seed, columns=columns)
     people.attrs.update(seed=seed, scenario=scenario, source_population=size)
     return world, people
-
-
-def _band_stream(seed) -> np.random.SeedSequence:
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    return np.random.SeedSequence(root.entropy,
-                                  spawn_key=(*root.spawn_key, stream_key("age_band_people")))
 
 
 @lru_cache(maxsize=16)
