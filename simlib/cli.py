@@ -11,9 +11,11 @@ Commands
 [--out FILE.csv|FILE.parquet]``
     Simulate a population and print its summary (incidence, prevalence, 25(OH)D)
     with the true causal effects.
-``report [--out DIR] [--n N] [--seed S] [--notebooks 01,02] [--quick] [--workers W]``
+``report [--out DIR] [--n N] [--seed S] [--notebooks 01,02] [--quick] [--workers W]
+[--cache DIR] [--force]``
     Execute every notebook and write ``DIR/index.html`` (headline figure and finding of
     each), one HTML page per notebook and ``DIR/calibration.html`` (``make report``).
+    Unchanged notebooks come from the jupyter-cache in ``--cache``; ``--force`` reruns.
 ``student-copy OUTDIR``
     Write the notebooks as ``.ipynb`` without the cells tagged ``solution``.
 ``validate SCENARIO [--n N] [--seed S] [--set k=v ...] [--format text|json]``
@@ -210,6 +212,11 @@ def _add_report(commands) -> None:
     report.add_argument("--workers", type=_whole("workers"), default=None,
                         help="notebooks executed at once (default: one per core, as many "
                              "as memory holds)")
+    report.add_argument("--cache", type=Path, default=Path("build/notebook-cache"),
+                        help="jupyter-cache folder: a notebook whose code, simlib and data "
+                             "are unchanged is not rerun (default build/notebook-cache)")
+    report.add_argument("--force", action="store_true",
+                        help="rerun every notebook even when the cache has it")
     _add_large(report)
     student = _command(commands, "student-copy", "write the notebooks without solutions",
                        "Write every notebook as .ipynb without the cells tagged solution.")
@@ -325,9 +332,11 @@ def _report(args) -> int:
     names = None if args.notebooks is None else [n.strip() for n in args.notebooks.split(",")]
     select(names)  # bad names fail before anything runs
     check_output_folder(args.out)
+    check_output_folder(args.cache, "--cache")
     page = write_report(args.out, args.n, args.seed)
     print(f"calibration written to {page}")
-    index = build_report(args.out, names, quick=args.quick, workers=args.workers)
+    index = build_report(args.out, names, quick=args.quick, workers=args.workers,
+                         cache=args.cache, force=args.force)
     print(f"report written to {index}")
     return 0
 

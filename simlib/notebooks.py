@@ -29,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import notebook_cache
 from .errors import ParameterError, SimlibError
 from .files import check_output_folder, write_text
 from .kernels import INTERRUPT_GRACE_SECONDS as INTERRUPT_GRACE_SECONDS  # re-exported
@@ -307,7 +308,8 @@ def run_notebook(path, parameters: dict | None = None, *, quick: bool = False,
 
 def build_report(out_dir: str | os.PathLike, names: list[str] | None = None, *,
                  quick: bool = False, progress: bool = True, directory=None,
-                 workers: int | None = None) -> Path:
+                 workers: int | None = None, cache: str | os.PathLike | None = None,
+                 force: bool = False) -> Path:
     """Execute the notebooks and write one HTML per notebook plus ``index.html``.
 
     The names and the folder are checked before any notebook runs (:class:`ParameterError`,
@@ -318,6 +320,11 @@ def build_report(out_dir: str | os.PathLike, names: list[str] | None = None, *,
     notebook and cell, and stops the other notebooks' kernels. Every page is written
     atomically, so an interrupted build leaves whole pages (and the previous
     ``index.html``), never a truncated one. Returns the path of ``index.html``.
+
+    With ``cache`` (a folder, ``build/notebook-cache`` from the CLI) executed notebooks are
+    kept with jupyter-cache (:mod:`simlib.notebook_cache`): a notebook whose code cells,
+    ``simlib`` source, data files and library versions are unchanged is not rerun, its
+    page is rendered from the cached outputs; ``force=True`` reruns (and re-caches) all.
     """
     from tqdm.auto import tqdm
 
@@ -326,11 +333,23 @@ def build_report(out_dir: str | os.PathLike, names: list[str] | None = None, *,
         raise ParameterError(f"workers {workers!r} is not allowed: use a whole number >= 1")
     paths = select(names, directory)  # bad names and a bad folder fail before any kernel
     out_dir = check_output_folder(out_dir, "--out")
-    workers = report_workers(len(paths)) if workers is None else workers
-    entries = {}
+    store = _open_cache(cache, quick)
+    entries, todo = {}, []
     with tqdm(total=len(paths), desc="notebooks", unit="nb", disable=not progress) as bar:
-        for entry, page in _executed_pages(paths, quick, min(workers, len(paths))):
+        for path in paths:
+            hit = None if store is None or force else notebook_cache.cached(store, read(path))
+            if hit is None:
+                todo.append(path)
+                continue
+            entry, page = _page(path, *hit, cached=True)
+            entries[path.stem] = entry
+            write_text(out_dir / f"{path.stem}.html", page)
+            bar.update()
+        workers = report_workers(len(todo)) if workers is None else workers
+        for entry, page, nb in _executed_pages(todo, quick, max(1, min(workers, len(todo)))):
             write_text(out_dir / f"{entry['stem']}.html", page)
+            if store is not None:
+                notebook_cache.store(store, nb, entry["stem"], entry["seconds"])
             entries[entry["stem"]] = entry
             bar.set_postfix_str(entry["stem"])
             bar.update()
@@ -359,8 +378,8 @@ _EXECUTING = []  # in a report worker: non-empty while a notebook runs
 _STOPPED = []  # in a report worker: non-empty once the parent sent SIGTERM
 
 
-def _executed_page(path: Path, quick: bool) -> tuple[dict, str]:
-    """Execute one notebook for the report: (index entry, HTML page)."""
+def _executed_page(path: Path, quick: bool) -> tuple[dict, str, object]:
+    """Execute one notebook for the report: (index entry, HTML page, executed notebook)."""
     started = time.perf_counter()
     _EXECUTING.append(path.stem)
     try:
@@ -371,14 +390,30 @@ def _executed_page(path: Path, quick: bool) -> tuple[dict, str]:
         raise
     finally:
         _EXECUTING.pop()
+    entry, page = _page(path, nb, {"seconds": time.perf_counter() - started})
+    return entry, page, nb
+
+
+def _page(path: Path, nb, data: dict, cached: bool = False) -> tuple[dict, str]:
+    """The index entry and HTML page of an executed (or cached) notebook."""
     figure, finding = headline(nb)
     entry = {"stem": path.stem, "title": title(nb, path.stem), "figure": figure,
-             "finding": finding, "seconds": time.perf_counter() - started}
+             "finding": finding, "seconds": float(data.get("seconds", 0.0)), "cached": cached}
     return entry, to_html(nb)
 
 
+def _open_cache(cache, quick: bool):
+    """The report's jupyter-cache (static pages), or None without a cache folder."""
+    if cache is None:
+        return None
+    check_output_folder(cache, "--cache")
+    return notebook_cache.open_cache(cache, quick=quick, static=True)
+
+
 def _executed_pages(paths: list[Path], quick: bool, workers: int):
-    """Yield ``(entry, page)`` per notebook as each finishes, ``workers`` at a time."""
+    """Yield ``(entry, page, nb)`` per notebook as each finishes, ``workers`` at a time."""
+    if not paths:
+        return
     if workers == 1:
         for path in paths:
             yield _executed_page(path, quick)
@@ -424,7 +459,8 @@ def index_page(entries: list[dict]) -> str:
         sections.append(
             f'<section><h2><a href="{entry["stem"]}.html">{html.escape(entry["title"])}</a>'
             f'</h2>{image}<p class="finding">{html.escape(entry["finding"] or "")}</p>'
-            f'<p class="meta">executed in {entry["seconds"]:.0f} s</p></section>')
+            f'<p class="meta">executed in {entry["seconds"]:.0f} s'
+            f'{" (outputs from the cache)" if entry.get("cached") else ""}</p></section>')
     return INDEX_TEMPLATE.format(sections="\n".join(sections))
 
 

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from .errors import ParameterError
 
 STATIC_ENV = "VITD_SIM_STATIC"
+#: When set to a file path, every panel also times its redraws (default settings, then
+#: each slider at its ends) and appends one JSON line per redraw to that file; the
+#: slider benchmark (``benchmarks/bench_sliders.py``) sets it.
+TIMES_ENV = "VITD_SIM_PANEL_TIMES"
 
 
 @dataclass(frozen=True)
@@ -111,8 +115,52 @@ def panel(draw, controls: dict[str, Slider], *, title: str = ""):
         display(Markdown(f"*{title + ' — ' if title else ''}static view at the default "
                          "settings; open the notebook in JupyterLab to move the sliders.*"))
         _display_figure(draw(**defaults))
-        return
-    _live_panel(draw, controls, title)
+    else:
+        _live_panel(draw, controls, title)
+    if os.environ.get(TIMES_ENV):
+        time_redraws(draw, controls, os.environ[TIMES_ENV], title=title)
+
+
+def slider_settings(controls: dict[str, Slider]) -> list[tuple[str, dict]]:
+    """The settings a redraw benchmark visits: the defaults, then each slider at its ends.
+
+    Returns ``(label, values)`` pairs; ``label`` is ``"default"`` or ``"name=value"``
+    (the other sliders stay at their defaults). An end equal to the default is skipped.
+    """
+    defaults = {name: spec.value for name, spec in controls.items()}
+    settings = [("default", defaults)]
+    for name, spec in controls.items():
+        for end in (spec.low, spec.high):
+            if end != spec.value:
+                value = int(end) if spec.integer else end
+                settings.append((f"{name}={_number(value)}", {**defaults, name: value}))
+    return settings
+
+
+def time_redraws(draw, controls: dict[str, Slider], path, *, title: str = "") -> list[dict]:
+    """Time one redraw per :func:`slider_settings` entry; append JSON lines to ``path``.
+
+    A redraw is what a slider release costs in JupyterLab: ``draw(**values)`` and the
+    figure's rendering to PNG (as the inline backend does). Each line holds the panel
+    ``title``, the ``setting`` label and ``seconds`` (wall clock).
+    """
+    import io
+    import json
+    import time
+
+    import matplotlib.pyplot as plt
+
+    rows = []
+    for label, values in slider_settings(controls):
+        started = time.perf_counter()
+        fig = draw(**values)
+        fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+        rows.append({"title": title, "setting": label,
+                     "seconds": round(time.perf_counter() - started, 3)})
+        plt.close(fig)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(row) + "\n" for row in rows)
+    return rows
 
 
 def _live_panel(draw, controls, title):

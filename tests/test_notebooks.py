@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from simlib import notebooks, teaching
+from simlib import notebooks, teaching, widgets
 from simlib.errors import ParameterError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -260,3 +260,27 @@ def test_report_workers_are_bounded_by_cores_and_notebooks(tmp_path):
     assert 1 <= notebooks.report_workers(12) <= (os.cpu_count() or 1)
     with pytest.raises(ParameterError, match="workers 0"):
         notebooks.build_report(tmp_path, ["01"], directory=FIXTURES, workers=0)
+
+
+def test_redraw_timing_visits_defaults_then_each_slider_end(tmp_path):
+    controls = {"slope": widgets.Slider(0, 3, 0.1, 1.0, "slope"),
+                "n": widgets.Slider(10, 100, 10, 100, "people", integer=True)}
+    settings = widgets.slider_settings(controls)
+    assert [label for label, _ in settings] == ["default", "slope=0", "slope=3", "n=10"]
+    assert settings[3][1] == {"slope": 1.0, "n": 10} and isinstance(settings[3][1]["n"], int)
+    drawn = []
+
+    def draw(slope, n):
+        import matplotlib.pyplot as plt
+
+        drawn.append((slope, n))
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, slope * n])
+        return fig
+
+    log = tmp_path / "times.jsonl"
+    rows = widgets.time_redraws(draw, controls, log, title="demo")
+    assert drawn == [(1.0, 100), (0, 100), (3, 100), (1.0, 10)]
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert lines == rows and [row["setting"] for row in rows][0] == "default"
+    assert all(row["title"] == "demo" and row["seconds"] >= 0 for row in rows)
