@@ -1,7 +1,11 @@
 """Estimators: thin wrappers over statsmodels returning a small frozen record.
 
-Each function fits one statsmodels model and returns an :class:`Estimate` for the
-exposure coefficient, the fitted result kept in ``Estimate.model`` for teaching.
+Each function fits one model and returns an :class:`Estimate` for the exposure
+coefficient, the fitted result kept in ``Estimate.model`` for teaching. All are
+statsmodels fits except :func:`cox`: its Breslow partial likelihood is computed by
+:mod:`simlib.breslow` with vectorized risk sets, validated against statsmodels ``PHReg``
+(same estimate and standard error), because ``PHReg`` sets up its risk sets in a Python
+loop over subjects (about 2.4 s of a 3.3 s fit on a 365,000-row cohort).
 
 Scale conventions
 -----------------
@@ -40,7 +44,6 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 from statsmodels.discrete.conditional_models import ConditionalLogit
-from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.tools.sm_exceptions import (
     ConvergenceWarning,
     HessianInversionWarning,
@@ -49,6 +52,7 @@ from statsmodels.tools.sm_exceptions import (
     PerfectSeparationWarning,
 )
 
+from .breslow import fit_breslow
 from .errors import ParameterError, SimlibError, nearest
 
 Z_95 = 1.959963984540054  # standard normal 97.5th percentile
@@ -320,7 +324,13 @@ def conditional_logit(data: pd.DataFrame, outcome: str, exposure: str, group: st
 def cox(data: pd.DataFrame, time: str, event: str, exposure: str,
         covariates: Sequence[str] = (), entry: str | None = None, strata: str | None = None,
         per: float = 25.0, unit: str = "nmol/L", scale: str | None = None) -> Estimate:
-    """Log hazard ratio from a Cox proportional hazards model (statsmodels ``PHReg``).
+    """Log hazard ratio from a Cox proportional hazards model (Breslow partial likelihood).
+
+    The fit is :func:`simlib.breslow.fit_breslow`: the estimator of statsmodels
+    ``PHReg(..., ties="breslow").fit()`` (same estimate and model-based standard error,
+    checked in ``tests/test_breslow.py``), computed with vectorized risk sets because
+    ``PHReg``'s setup loops over subjects in Python (about 2.4 s of 3.3 s on a
+    365,000-row cohort).
 
     Parameters
     ----------
@@ -336,7 +346,8 @@ def cox(data: pd.DataFrame, time: str, event: str, exposure: str,
     Returns
     -------
     Estimate
-        Method ``"cox"`` (Breslow ties); ``n_cases`` the number of events.
+        Method ``"cox"`` (Breslow ties); ``n_cases`` the number of events; ``model`` the
+        :class:`~simlib.breslow.BreslowFit`.
     """
     frame, covariates, status = _prepare(data, event, exposure, covariates, per, time, entry,
                                          strata)
@@ -346,8 +357,8 @@ def cox(data: pd.DataFrame, time: str, event: str, exposure: str,
     x = _design(frame, exposure, covariates, per, constant=False)
     start = None if entry is None else frame[entry].to_numpy(float)
     layers = None if strata is None else frame[strata].to_numpy()
-    return _fit(meta, lambda: PHReg(frame[time].to_numpy(float), x, status=status, entry=start,
-                                    strata=layers).fit(), term=0)
+    return _fit(meta, lambda: fit_breslow(frame[time].to_numpy(float), status, x.to_numpy(float),
+                                          entry=start, strata=layers), term=0)
 
 
 def poisson_rate(data: pd.DataFrame, events: str, person_years: str, exposure: str,

@@ -70,7 +70,6 @@ SET_BY_WORLD = {"population": "the world derives it from participants",
                 "stratification": "it would change the hidden world",
                 "eligibility": "the mystery is about MS onset (general-population trials)"}
 FOLLOW_UP_STANDARD = {"cohort": 15.0, "trial": 5.0}  # years included in the price
-COX_MAX_PARTICIPANTS = 200_000  # a Cox fit on more rows takes minutes here
 #: Rows per simulated person of the case-control designs at their default options
 #: (null world): the world sizes their population from these and trims to participants.
 CASE_CONTROL_YIELD = {"hospital-case-control": 2.5e-4, "nested-case-control": 3.2e-4}
@@ -361,9 +360,6 @@ class MysteryWorld:
                                      f"{SET_BY_WORLD[name]}")
         spec = get_design(design)
         spec.estimator(estimator)  # validates the name
-        if estimator in ("cox", "cox-itt") and participants > COX_MAX_PARTICIPANTS:
-            raise ParameterError(f"estimator '{estimator}' is too slow above "
-                                 f"{COX_MAX_PARTICIPANTS:,} participants: use poisson")
         resolved = spec.resolve_options(options)  # validates names and values
         plan = {**study_sizes(design, int(participants), resolved, self.max_population),
                 **options}  # a given exposure_sample (two-sample MR) wins
