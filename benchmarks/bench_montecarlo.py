@@ -2,7 +2,7 @@
 
 Two designs at their default sizes, with the estimators whose cost the design card
 warns about: the biobank nested case-control (conditional logistic regression) and
-the cohort (Cox regression, statsmodels PHReg). Each is run for ``--reps`` replicates
+the cohort (Cox regression, :mod:`simlib.breslow`). Each is run for ``--reps`` replicates
 serially and with ``--workers`` processes; the figures are replicates per second and
 the parallel efficiency ``(rate with W workers / serial rate) / W``. A replicate
 includes simulating its population, sampling the study and fitting the model.

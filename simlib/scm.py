@@ -110,6 +110,10 @@ class Node:
         Name whose random stream the node draws from (default: its own name). Lets a
         node that takes over another's random draws, when an equation is split in
         two, keep every number of earlier versions.
+    draws : bool, optional
+        Whether the equation draws random numbers (default: whether ``func`` takes
+        ``rng``). A node that does not is a function of its parents person by person,
+        so :meth:`Model.evaluate_rows` may compute it for some people only.
     """
 
     name: str
@@ -117,6 +121,7 @@ class Node:
     parents: tuple[str, ...] | None = None
     doc: str = ""
     stream: str | None = None
+    draws: bool | None = None
     _wants: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -131,6 +136,8 @@ class Node:
             parents = tuple(a for a in args if a not in _RESERVED)
         object.__setattr__(self, "parents", tuple(parents))
         object.__setattr__(self, "_wants", wants)
+        if self.draws is None:
+            object.__setattr__(self, "draws", "rng" in wants)
 
     def evaluate(self, rng: np.random.Generator, n: int, values: Mapping,
                  out: np.ndarray | None = None) -> np.ndarray:
@@ -360,6 +367,44 @@ class Model:
                 if parent not in keep and last_use[parent] == position:
                     buffers.release(values.pop(parent), values)
         return {name: values[name] for name in self.order if name in keep}
+
+    def evaluate_rows(self, rows, seed, reuse: Mapping, keep, chunk_index: int = 0) -> dict:
+        """Evaluate ``keep`` for the people at positions ``rows`` of a chunk only.
+
+        ``reuse`` holds whole columns of the chunk in the natural world (as in
+        :meth:`evaluate`); the nodes to recompute must not draw random numbers
+        (``Node.draws``), because a draw's value depends on the whole chunk's stream.
+        Each person's values are then exactly those :meth:`evaluate` gives them with
+        the whole chunk, at the cost of ``len(rows)`` people: what an estimand computed
+        on a sample needs. A callable intervention on a node in ``reuse`` (with no
+        intervention above it) is applied to the reused natural value, person by
+        person, e.g. ``do(vitd_mean_nmol=lambda natural: natural + 25)``.
+
+        Raises
+        ------
+        ModelError
+            A node to recompute draws random numbers, or an intervention is an array.
+        """
+        rows = np.asarray(rows)
+        rows = np.flatnonzero(rows) if rows.dtype == bool else rows
+        intervened = set(self.interventions)
+        applied = {name: value for name, value in self.interventions.items()
+                   if callable(value) and name in reuse and not self.ancestors(name) & intervened}
+        reusable = (set(reuse) - self.affected_by_interventions()) | set(applied)
+        keep, needed = self._needed(keep, reusable | self._constant_interventions())
+        for name in sorted(needed - reusable):
+            value = self.interventions.get(name)
+            if np.ndim(value) > 0 and not callable(value):
+                raise ModelError(f"evaluate_rows: the intervention on '{name}' is an array; "
+                                 "give a scalar or a function")
+            if (name not in self.interventions or callable(value)) and self.nodes[name].draws:
+                raise ModelError(f"evaluate_rows: node '{name}' draws random numbers, which "
+                                 "depend on the whole chunk's stream: evaluate every row")
+        part = {name: np.asarray(reuse[name])[rows] for name in needed & reusable}
+        fixed = {name: _as_column(value(part.pop(name)), len(rows), name)
+                 for name, value in applied.items() if name in part}
+        model = Model(self.nodes.values(), {**self.interventions, **fixed})
+        return model.evaluate(len(rows), seed, chunk_index, reuse=part, keep=keep)
 
     def _evaluate_node(self, name, n, seed, chunk_index, values, buffers=None) -> np.ndarray:
         node = self.nodes[name]

@@ -419,7 +419,7 @@ def _equation(name, func, scenario: Scenario, doc=None, stream=None, **fixed) ->
         return bound(**values, **{w: extra[w] for w in wants})
 
     summary = (doc or (func.__doc__ or "").strip().splitlines()[0])
-    return Node(name, call, parents, summary, stream)
+    return Node(name, call, parents, summary, stream, draws="rng" in wants)
 
 
 def _equations(s: Scenario):

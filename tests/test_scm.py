@@ -262,3 +262,44 @@ def test_buffers_recycle_only_engine_arrays():
     stranger = np.zeros(4)
     pool.release(stranger, {})
     assert pool.free == []                      # never an array the engine did not make
+
+
+# ------------------------------------------------------------ evaluate_rows
+def chain() -> Model:
+    """level (random) -> doubled (no draws) -> shown (no draws; n only); noise (random)."""
+    return Model([Node("level", lambda rng, n: rng.normal(50.0, 10.0, n)),
+                  Node("noise", lambda rng, n: rng.normal(size=n)),
+                  Node("doubled", lambda level: 2.0 * level),
+                  Node("shown", lambda n, doubled, noise: doubled + noise + np.zeros(n))])
+
+
+def test_evaluate_rows_gives_each_person_their_whole_population_values():
+    model, n = chain(), 1_000
+    everyone = model.evaluate(n, 5)
+    rows = np.array([3, 17, 400, 999])
+    natural = {"level": everyone["level"], "noise": everyone["noise"]}
+    part = model.evaluate_rows(rows, 5, natural, keep=("shown",))
+    assert np.array_equal(part["shown"], everyone["shown"][rows])
+    mask = np.zeros(n, dtype=bool)
+    mask[rows] = True
+    assert np.array_equal(model.evaluate_rows(mask, 5, natural, ("shown",))["shown"],
+                          everyone["shown"][rows])
+    # a function of the natural value of a random node, applied person by person
+    raised = model.do(level=lambda value: value + 25.0)
+    assert np.array_equal(raised.evaluate_rows(rows, 5, natural, ("shown",))["shown"],
+                          raised.evaluate(n, 5)["shown"][rows])
+
+
+def test_evaluate_rows_refuses_nodes_that_draw_and_array_interventions():
+    model = chain()
+    everyone = model.evaluate(100, 5)
+    with pytest.raises(ModelError, match="'noise' draws random numbers"):
+        model.evaluate_rows([1, 2], 5, {"level": everyone["level"]}, ("shown",))
+    with pytest.raises(ModelError, match="'level' draws random numbers"):
+        model.evaluate_rows([1, 2], 5, {"noise": everyone["noise"]}, ("shown",))
+    with pytest.raises(ModelError, match="intervention on 'level' is an array"):
+        model.do(level=np.ones(100)).evaluate_rows([1, 2], 5, {"noise": everyone["noise"]},
+                                                    ("shown",))
+    assert Node("x", lambda rng, n: rng.random(n)).draws
+    assert not Node("y", lambda level: level).draws
+    assert not Node("z", lambda rng, n: np.zeros(n), draws=False).draws

@@ -172,3 +172,24 @@ def test_health_consciousness_drives_supplement_uptake_and_relapse_activity(null
     assert activity[starts].mean() < activity[~starts].mean()  # healthy users
     mean = null_people["ms_activity"].mean()
     assert abs(mean - 1.0) < 4 * null_people["ms_activity"].std() / np.sqrt(len(health))
+
+
+def test_the_estimand_path_is_recomputed_for_the_sampled_people_only():
+    """From vitd_mean_nmol to the log HR no node draws, so the shifted log HR of a sample
+    is computed for the sample (Model.evaluate_rows) and equals the whole population's."""
+    from simlib.designs.common import log_hazard_ratios, shifted_hazard_inputs
+
+    scenario = load_scenario("causal")
+    world = build_world(scenario)
+    columns = sorted(set(shifted_hazard_inputs(world)) | {"age", "ms_onset_age"})
+    people = world.sample(20_000, 8, columns=columns)
+    people.attrs.update(seed=8, scenario=scenario)
+    path = world.descendants({"vitd_mean_nmol"}) & world.ancestors("ms_log_hazard_ratio")
+    assert path and not any(world.nodes[name].draws for name in path | {"ms_log_hazard_ratio"})
+    rows = np.arange(3, 20_000, 7)
+    natural, shifted = log_hazard_ratios(world, people, rows=rows)
+    everyone = world.do(vitd_mean_nmol=lambda v: v + 25.0).evaluate(
+        20_000, 8, keep=("ms_log_hazard_ratio",))["ms_log_hazard_ratio"]
+    assert np.array_equal(shifted, everyone[rows])
+    assert np.array_equal(natural, people["ms_log_hazard_ratio"].to_numpy()[rows])
+    assert (shifted < natural).all()  # causal world: more vitamin D, lower hazard

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import measure
+from ..errors import ModelError
 from ..estimators import NO_CASES, Estimate
 from ..period import OnsetHazard, onset_hazard
 from ..scm import Model
@@ -37,25 +38,45 @@ def population_seed(people: pd.DataFrame):
 
 def shifted_hazard_inputs(world: Model) -> tuple[str, ...]:
     """Columns from which :func:`log_hazard_ratios` computes the shifted log hazard ratio
-    without simulating anyone again: the natural log HR and every parent of a node from
-    ``vitd_mean_nmol`` to ``ms_log_hazard_ratio`` that the shift does not change (for
-    the default world about 20 columns; a teacher's extra node on the path adds its
-    own)."""
+    without simulating anyone again: the natural log HR, the natural ``vitd_mean_nmol``
+    and every parent of a node from ``vitd_mean_nmol`` to ``ms_log_hazard_ratio`` that
+    the shift does not change (for the default world about 20 columns; a teacher's extra
+    node on the path adds its own)."""
     shifted = world.do(vitd_mean_nmol=lambda value: value)
-    path = shifted.affected_by_interventions() \
+    path = (shifted.affected_by_interventions() - {"vitd_mean_nmol"}) \
         & (world.ancestors("ms_log_hazard_ratio") | {"ms_log_hazard_ratio"})
     parents = {p for name in path for p in world.nodes[name].parents}
-    return tuple(sorted((parents - path) | {"ms_log_hazard_ratio"}))
+    return tuple(sorted((parents - path) | {"ms_log_hazard_ratio", "vitd_mean_nmol"}))
 
 
-def log_hazard_ratios(world: Model, people: pd.DataFrame, shift: float = SHIFT_NMOL):
-    """Each person's log HR of onset, naturally and if long-term 25(OH)D were ``shift`` higher."""
+def log_hazard_ratios(world: Model, people: pd.DataFrame, shift: float = SHIFT_NMOL,
+                      rows=None):
+    """The log HR of onset of ``rows`` of ``people`` (default all), naturally and if
+    long-term 25(OH)D were ``shift`` nmol/L higher.
+
+    The nodes from ``vitd_mean_nmol`` to ``ms_log_hazard_ratio`` draw no random numbers
+    in the default world, so they are recomputed for ``rows`` only
+    (:meth:`~simlib.scm.Model.evaluate_rows`): the same values as for the whole
+    population at the cost of the sample. A world with a node on that path that draws
+    (a teacher's extension) is evaluated for everyone and then subset.
+    """
     columns = {c: people[c].to_numpy() for c in people}
-    seed, n = population_seed(people), len(people)
-    natural = world.evaluate(n, seed, reuse=columns, keep=("ms_log_hazard_ratio",))
-    shifted = world.do(vitd_mean_nmol=lambda value: value + shift).evaluate(
-        n, seed, reuse=columns, keep=("ms_log_hazard_ratio",))
-    return natural["ms_log_hazard_ratio"], shifted["ms_log_hazard_ratio"]
+    seed, keep = population_seed(people), ("ms_log_hazard_ratio",)
+    shifted_world = world.do(vitd_mean_nmol=lambda value: value + shift)
+    rows = np.arange(len(people)) if rows is None else rows
+    try:
+        if len(rows) == len(people):  # everyone: nothing to save, no copies of columns
+            raise ModelError("whole population")
+        natural = columns["ms_log_hazard_ratio"][rows] if "ms_log_hazard_ratio" in columns \
+            else world.evaluate_rows(rows, seed, columns, keep)["ms_log_hazard_ratio"]
+        shifted = shifted_world.evaluate_rows(rows, seed, columns, keep)["ms_log_hazard_ratio"]
+    except ModelError:
+        n = len(people)
+        natural = world.evaluate(n, seed, reuse=columns, keep=keep)["ms_log_hazard_ratio"]
+        shifted = shifted_world.evaluate(n, seed, reuse=columns, keep=keep)[
+            "ms_log_hazard_ratio"]
+        natural, shifted = natural[rows], shifted[rows]
+    return natural, shifted
 
 
 def window_rate(onset, log_hr, start, end, hazard: OnsetHazard, birth_year):
@@ -76,7 +97,7 @@ def window_rate(onset, log_hr, start, end, hazard: OnsetHazard, birth_year):
 def shifted_onset(world: Model, people: pd.DataFrame, rows, start):
     """(natural onset, onset with +25 nmol/L from ``start``, natural log HR, shifted log HR)."""
     hazard = onset_hazard(people.attrs["scenario"])
-    natural_lp, shifted_lp = (lp[rows] for lp in log_hazard_ratios(world, people))
+    natural_lp, shifted_lp = log_hazard_ratios(world, people, rows=rows)
     natural = people["ms_onset_age"].to_numpy()[rows]
     start = np.broadcast_to(np.asarray(start, dtype=float), natural.shape)
     birth = hazard.birth_year(people["age"].to_numpy()[rows])
