@@ -98,3 +98,17 @@ def test_panel_figure_has_labels_and_the_truth(worlds):
     assert "per +25 nmol/L" in right.get_xlabel()
     assert any(line.get_color() == TRUTH for line in right.get_lines())
     plt.close(fig)
+
+
+def test_reverse_causation_changes_the_blood_draws_of_people_with_ms_only(worlds):
+    """The premise of ReversePanel, which re-simulates only people with an MS onset."""
+    people = worlds["null"]
+    _, changed = rc.with_values(people, {"supplement_share": 1.0, "prodrome_sun_loss": 0.6})
+    before, after = (p[rc.SURVEY_DRAW].to_numpy() for p in (people, changed))
+    with_ms = np.isfinite(people["ms_onset_age"].to_numpy())
+    assert np.array_equal(before[~with_ms], after[~with_ms])
+    assert (before[with_ms] != after[with_ms]).mean() > 0.05  # those in the prodrome or after
+    panel = rc.ReversePanel(people, seed=2)
+    found, _ = panel.estimates(1.0, 0.6)
+    again, _ = panel.estimates(1.0, 0.6)
+    assert all(found[k].estimate == again[k].estimate for k in found)  # same numbers

@@ -376,11 +376,17 @@ def _ratio_ticks(ax, values):
 
 # --------------------------------------------------------------------- widget
 class ReversePanel:
-    """Re-measure the survey and the cohort with changed reverse causation, in ~1 s.
+    """Re-measure the survey and the cohort with changed reverse causation, in under 1 s.
 
-    The population (null world) and the survey and cohort samples are drawn once; each
-    redraw re-evaluates the post-diagnosis supplement and blood-draw nodes with the
-    chosen parameters (same people, same assay noise) and refits.
+    The population (null world) and the survey and cohort samples are drawn once. The
+    reverse-causation parameters change the blood draws of people with MS only (the
+    prodrome before onset, supplements after diagnosis; nobody else's), so each redraw
+    re-evaluates the post-diagnosis supplement and blood-draw nodes for the people with
+    an MS onset in their lifetime (about 1 in 200) and refits. Those people are
+    re-simulated as a population of their own: their random numbers (supplement
+    uptake, assay noise) are their own streams', not the notebook population's, and
+    stay the same from one setting to the next (common random numbers), so a slider
+    moves the estimates only through the parameter.
 
     Parameters
     ----------
@@ -397,21 +403,27 @@ class ReversePanel:
         self.cohort = confounding.run_cohort(build_world(people.attrs["scenario"]), people,
                                              seed)
         onset = people["ms_onset_age"].to_numpy()
+        self.affected = np.flatnonzero(np.isfinite(onset))  # whoever gets MS, ever
         self.with_ms = np.flatnonzero((onset >= 20.0) & (onset < 50.0))
+        self._with_ms_among_affected = np.searchsorted(self.affected, self.with_ms)
+        self._affected_people = people.iloc[self.affected].reset_index(drop=True)
+        self._affected_people.attrs.update(people.attrs)
 
     def estimates(self, supplement_share: float, prodrome_sun_loss: float,
                   survey_size: int | None = None) -> tuple[dict, pd.DataFrame]:
         """``({design: Estimate}, trajectory)`` with these parameters."""
-        _, people = with_values(self.people, {"supplement_share": supplement_share,
-                                              "prodrome_sun_loss": prodrome_sun_loss})
-        vitd = people[SURVEY_DRAW].to_numpy()
+        _, changed = with_values(self._affected_people,
+                                 {"supplement_share": supplement_share,
+                                  "prodrome_sun_loss": prodrome_sun_loss})
+        vitd = self.people[SURVEY_DRAW].to_numpy().copy()
+        vitd[self.affected] = changed[SURVEY_DRAW].to_numpy()
         keep = slice(None, survey_size)
         survey = self.survey.data.iloc[keep].assign(vitd_nmol=vitd[self.survey_rows][keep])
         cohort = self.cohort.study.data.assign(vitd_nmol=vitd[self.cohort.rows])
         found = {"survey of people living with MS": est.logit(survey, "ms", "vitd_nmol"),
                  "cohort, blood drawn before diagnosis":
                      fit_poisson(cohort, ADJUST)}
-        return found, trajectory(people.iloc[self.with_ms])
+        return found, trajectory(changed.iloc[self._with_ms_among_affected])
 
     def draw(self, supplement_share: float, prodrome_sun_loss: float,
              survey_thousands: int):
