@@ -309,15 +309,17 @@ def era_figures(scenario: Scenario, n: int, seed, chunk_size=None) -> dict:
 
 
 def population_figures(scenario: Scenario, n: int, seed, chunk_size=None,
-                       era_n: int | None = None) -> dict:
+                       era_n: int | None = None, table: pd.DataFrame | None = None) -> dict:
     """Simulated counterparts of the published population figures, keyed by figure id.
 
     The figures of studies done in another era (:data:`ERA_STUDIES`) come from
     populations of ``era_n`` people (default ``n // 2``) surveyed in their years. The
     seasonal swing of relapses is read off the relapse rate's seasonal factor
-    (:func:`simlib.history.relapse_season_range`).
+    (:func:`simlib.history.relapse_season_range`). ``table``: the scenario's
+    :func:`tally` of ``n`` people, if the caller has it already.
     """
-    figures = figures_from_tally(tally(scenario, n, seed, chunk_size))
+    table = tally(scenario, n, seed, chunk_size) if table is None else table
+    figures = figures_from_tally(table)
     figures["relapse_season_range"] = history.relapse_season_range(scenario.relapse)
     figures.update(era_figures(scenario, era_n or max(n // 2, 1), seed, chunk_size))
     return figures

@@ -19,8 +19,7 @@ import pandas as pd
 from .calibrate import (
     SUMMARY_COLUMNS,
     calibration_table,
-    era_figures,
-    figures_from_tally,
+    population_figures,
     summarise,
     tally,
     tally_chunks,
@@ -215,8 +214,7 @@ def write_report(out: Path, n: int = 2_000_000, seed: int = 1) -> Path:
         people = tally(scenario, n, seed, _chunk(n, None))  # one simulation for both
         summary = population_summary(scenario, n, seed, table=people)
         write_text(out / f"{name}.json", json.dumps(summary, indent=2))
-        figures = {**figures_from_tally(people),
-                   **era_figures(scenario, max(n // 2, 1), seed, _chunk(n // 2, None))}
+        figures = population_figures(scenario, n, seed, _chunk(n // 2, None), table=people)
         table = calibration_table(figures, tracking_figures(scenario, min(n, TRACKING_N), seed))
         write_text(out / f"{name}-calibration.csv", table.to_csv())
         sections.append(_html_section(scenario, summary, table))

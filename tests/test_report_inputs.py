@@ -345,3 +345,19 @@ def test_ctrl_c_while_a_notebook_executes_kills_the_kernel(tmp_path):
     while _running(pid) and time.monotonic() - interrupted < 3:
         time.sleep(0.05)
     assert not _running(pid), "the kernel outlived the interrupt"
+
+
+# ------------------------------------------------------------- calibration page
+def test_the_calibration_page_builds_with_every_published_figure(tmp_path):
+    """``make report`` writes it first; a figure missing from the simulated set failed it."""
+    import pandas as pd
+
+    from simlib.population import write_report
+
+    page = write_report(tmp_path, 20_000, 1)
+    text = page.read_text()
+    for name in ("null", "causal", "threshold", "no_bias"):
+        assert f"<h2>{name}</h2>" in text
+        table = pd.read_csv(tmp_path / f"{name}-calibration.csv", index_col=0)
+        assert {"inc_women", "relapse_season_range"} <= set(table.index)
+        assert table["simulated"].notna().sum() >= 20

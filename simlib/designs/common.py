@@ -106,7 +106,7 @@ def shifted_onset(world: Model, people: pd.DataFrame, rows, start):
 
 
 @timed("estimand")
-def true_log_hr(world: Model, people: pd.DataFrame, rows, start, end) -> float:
+def true_log_hr(world: Model, people: pd.DataFrame, rows, start, end, onsets=None) -> float:
     """True log rate ratio of onset per +25 nmol/L on ``rows`` of ``people`` over [start, end).
 
     The intervention raises long-term 25(OH)D by 25 nmol/L from age ``start`` on (for a
@@ -117,10 +117,13 @@ def true_log_hr(world: Model, people: pd.DataFrame, rows, start, end) -> float:
     vitamin D has no effect and free of event-count noise otherwise. NaN (quietly) in a
     world without MS (``ms.baseline_per_100k = 0``), where no rate ratio exists;
     :class:`~simlib.designs.base.DesignDataError` when nobody is at risk in the window.
+    ``onsets``: what :func:`shifted_onset` returns for these rows and ``start``, when the
+    caller has it already (a design with two estimands on the same people).
     """
     hazard = onset_hazard(people.attrs["scenario"])
     birth = hazard.birth_year(people["age"].to_numpy()[rows])
-    natural, shifted, natural_lp, shifted_lp = shifted_onset(world, people, rows, start)
+    natural, shifted, natural_lp, shifted_lp = shifted_onset(world, people, rows, start) \
+        if onsets is None else onsets
     start = np.broadcast_to(np.asarray(start, dtype=float), natural.shape)
     expected_n, time_n = window_rate(natural, natural_lp, start, end, hazard, birth)
     expected_s, time_s = window_rate(shifted, shifted_lp, start, end, hazard, birth)

@@ -88,15 +88,17 @@ def _frame(people, rows, rng):
     })
 
 
-def _estimand(world, people, rows):
-    """Lifelong log HR of onset per +25 nmol/L, by intervention on the same people."""
-    log_hr = true_log_hr(world, people, rows, 0.0, 80.0)
+def _estimand(world, people, rows, onsets=None):
+    """Lifelong log HR of onset per +25 nmol/L, by intervention on the same people
+    (``onsets``: :func:`shifted_onset` of these rows from birth, if already computed)."""
+    log_hr = true_log_hr(world, people, rows, 0.0, 80.0, onsets=onsets)
     return Estimand("lifelong log HR of MS onset per +25 nmol/L", log_hr, LOG_HR_SCALE)
 
 
-def _risk_difference(world, people, rows):
+def _risk_difference(world, people, rows, onsets=None):
     """Risk difference of MS diagnosed by the survey day per +25 nmol/L lifelong 25(OH)D."""
-    natural, shifted, _, _ = shifted_onset(world, people, rows, 0.0)
+    natural, shifted, _, _ = shifted_onset(world, people, rows, 0.0) if onsets is None \
+        else onsets
     finite = np.isfinite(natural)
     delay = np.where(finite, people["diagnosis_age"].to_numpy()[rows] - np.where(finite, natural,
                                                                                   0), 0.0)
@@ -114,9 +116,11 @@ def _options(adjust_ancestry):
 def one_sample(world, people, rng, population, participants, adjust_ancestry):
     """One sample: exposure, outcome and SNPs measured on the same adults."""
     rows = sample_rows(rng, _adults(people), participants)
-    study = Study("mr-one-sample", _frame(people, rows, rng), _estimand(world, people, rows))
+    onsets = shifted_onset(world, people, rows, 0.0)  # both estimands use them
+    study = Study("mr-one-sample", _frame(people, rows, rng),
+                  _estimand(world, people, rows, onsets))
     study.options = {"adjust_ancestry": adjust_ancestry}
-    study.extra["estimands"] = {"2sls": _risk_difference(world, people, rows)}
+    study.extra["estimands"] = {"2sls": _risk_difference(world, people, rows, onsets)}
     return study
 
 
