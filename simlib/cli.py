@@ -213,10 +213,12 @@ def _add_report(commands) -> None:
                         help="notebooks executed at once (default: one per core, as many "
                              "as memory holds)")
     report.add_argument("--cache", type=Path, default=Path("build/notebook-cache"),
-                        help="jupyter-cache folder: a notebook whose code, simlib and data "
-                             "are unchanged is not rerun (default build/notebook-cache)")
+                        help="cache folder: a notebook (or calibration page) whose code, "
+                             "simlib and data are unchanged is not rerun (default "
+                             "build/notebook-cache)")
     report.add_argument("--force", action="store_true",
-                        help="rerun every notebook even when the cache has it")
+                        help="rerun every notebook and rebuild the calibration page even "
+                             "when the cache has them")
     _add_large(report)
     student = _command(commands, "student-copy", "write the notebooks without solutions",
                        "Write every notebook as .ipynb without the cells tagged solution.")
@@ -323,6 +325,7 @@ def _chunk(args) -> int | None:
 
 def _report(args) -> int:
     from .files import check_output_folder
+    from .notebook_cache import cached_pages
     from .notebooks import build_report, select
     from .population import write_report
 
@@ -333,8 +336,9 @@ def _report(args) -> int:
     select(names)  # bad names fail before anything runs
     check_output_folder(args.out)
     check_output_folder(args.cache, "--cache")
-    page = write_report(args.out, args.n, args.seed)
-    print(f"calibration written to {page}")
+    page, cached = cached_pages(args.cache, args.out, args.n, args.seed, write_report,
+                                force=args.force)
+    print(f"calibration written to {page}{' (from the cache)' if cached else ''}")
     index = build_report(args.out, names, quick=args.quick, workers=args.workers,
                          cache=args.cache, force=args.force)
     print(f"report written to {index}")

@@ -30,6 +30,7 @@ LIBRARIES = ("numpy", "scipy", "pandas", "statsmodels", "matplotlib")
 #: Cache folders kept under the root (older fingerprints are removed).
 KEEP = 4
 _FOLDER = re.compile(r"^(full|quick)-(static|live)-[0-9a-f]{16}$")
+_PAGES = re.compile(r"^calibration-n\d+-seed\d+-[0-9a-f]{16}$")
 
 
 def fingerprint(package_dir: Path = PACKAGE_DIR, data_dir: Path = DATA_DIR) -> str:
@@ -68,8 +69,8 @@ def open_cache(root: str | os.PathLike, *, quick: bool, static: bool):
     return get_cache(str(path))
 
 
-def _prune(root: Path, keep: Path) -> None:
-    folders = sorted((p for p in root.iterdir() if p.is_dir() and _FOLDER.match(p.name)),
+def _prune(root: Path, keep: Path, pattern: re.Pattern = _FOLDER) -> None:
+    folders = sorted((p for p in root.iterdir() if p.is_dir() and pattern.match(p.name)),
                      key=lambda p: p.stat().st_mtime, reverse=True)
     for old in [p for p in folders if p != keep][KEEP - 1:]:
         shutil.rmtree(old, ignore_errors=True)
@@ -102,3 +103,34 @@ def store(cache, nb, uri: str, seconds: float) -> None:
         cell.get("metadata", {}).pop("execution", None)
     cache.cache_notebook_bundle(CacheBundleIn(nb, uri, data={"seconds": seconds}),
                                 overwrite=True)
+
+
+def cached_pages(root: str | os.PathLike, out: str | os.PathLike, n: int, seed: int, write,
+                 force: bool = False) -> tuple[Path, bool]:
+    """The calibration pages (``write(folder, n, seed)``), from the cache when unchanged.
+
+    They depend on nothing but the source, the data, the libraries, ``n`` and ``seed``, so
+    they are kept in ``ROOT/calibration-n<n>-seed<seed>-<fingerprint>/`` and copied into
+    ``out`` when present (``force``: written anew). Returns ``(page, from_cache)``.
+    """
+    from .files import atomic_write
+
+    root, out = Path(root), Path(out)
+    folder = root / f"calibration-n{n}-seed{seed}-{fingerprint()}"
+    hit = not force and (folder / "calibration.html").is_file()
+    if not hit:
+        staging = root / f".{folder.name}.part{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            write(staging, n, seed)
+        except BaseException:  # Ctrl-C included: no half-written pages in the cache
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.rename(folder)  # whole or not at all
+    os.utime(folder)
+    _prune(root, folder, _PAGES)
+    for path in sorted(folder.iterdir()):
+        with atomic_write(out / path.name) as temporary:
+            shutil.copyfile(path, temporary)
+    return out / "calibration.html", hit

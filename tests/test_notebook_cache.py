@@ -117,3 +117,35 @@ def test_report_cache_that_is_a_file_is_a_one_line_error(tmp_path):
     assert "--cache" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_the_calibration_pages_are_cached_by_fingerprint_n_and_seed(tmp_path, monkeypatch):
+    calls = []
+
+    def write(folder, n, seed):
+        folder.mkdir(parents=True)
+        (folder / "calibration.html").write_text(f"<p>{n} {seed} call {len(calls)}</p>")
+        (folder / "null.json").write_text("{}")
+        calls.append((n, seed))
+
+    out, root = tmp_path / "out", tmp_path / "cache"
+    out.mkdir()
+    page, hit = notebook_cache.cached_pages(root, out, 100, 1, write)
+    assert not hit and calls == [(100, 1)] and (out / "null.json").exists()
+    page, hit = notebook_cache.cached_pages(root, out, 100, 1, write)
+    assert hit and calls == [(100, 1)] and page.read_text() == "<p>100 1 call 0</p>"
+    notebook_cache.cached_pages(root, out, 100, 2, write)  # another seed: built
+    notebook_cache.cached_pages(root, out, 100, 1, write, force=True)
+    assert calls == [(100, 1), (100, 2), (100, 1)]
+    monkeypatch.setattr(notebook_cache, "fingerprint", lambda: "f" * 16)
+    notebook_cache.cached_pages(root, out, 100, 1, write)
+    assert len(calls) == 4
+
+    def interrupted(folder, n, seed):
+        folder.mkdir(parents=True)
+        (folder / "calibration.html").write_text("half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        notebook_cache.cached_pages(root, out, 7, 1, interrupted)
+    assert not [p for p in root.iterdir() if "n7-" in p.name]

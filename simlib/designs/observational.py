@@ -12,12 +12,22 @@ Rothman KJ, Greenland S, Lash TL. Modern Epidemiology, 3rd ed., chapters 8 and 2
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
 from .. import estimators as est
 from ..world import REGIONS
-from .base import Design, DesignDataError, Estimand, Option, Study, register_design
+from .base import (
+    Design,
+    DesignDataError,
+    Estimand,
+    Option,
+    Study,
+    cached_world,
+    register_design,
+)
 from .common import (
     BASE_COLUMNS,
     LEVEL_COLUMNS,
@@ -33,10 +43,44 @@ TRUTH_AGES = (0.0, 80.0)  # the window over which the individual effect is defin
 ADULT_AGE = 18.0
 
 
+#: The reference population on which these designs' estimand is computed once per
+#: scenario and process (:func:`reference_log_hr`): its size and its seed, the same for
+#: every scenario (common random numbers across scenarios).
+REFERENCE_PEOPLE = 1_000_000
+REFERENCE_SEED = 20_261_207
+
+
 def _estimand(world, people) -> Estimand:
-    rows = np.arange(len(people))
-    value = true_log_hr(world, people, rows, *TRUTH_AGES)
+    """The individual log HR per +25 nmol/L over ages 0-80 in the scenario's population.
+
+    These designs sample the whole population (all ages, and cases by outcome), so their
+    target is the population's individual effect, not their sample's. For the scenario's
+    own world it is computed once, on a reference population of the scenario
+    (:func:`reference_log_hr`), instead of on each replicate's 2-4 million people: the
+    same quantity (each replicate's population and the reference are draws of the same
+    people from the same world), fixed across replicates rather than varying with each
+    one's population by about 1e-3; exactly 0 in a world without a causal effect.
+    A custom world (``world=``, a teacher's extra node) is computed on the replicate's
+    own population, as before.
+    """
+    scenario = people.attrs["scenario"]
+    if world is cached_world(scenario):
+        value = reference_log_hr(scenario)
+    else:
+        value = true_log_hr(world, people, np.arange(len(people)), *TRUTH_AGES)
     return Estimand("individual log HR of MS onset per +25 nmol/L", value, LOG_HR_SCALE)
+
+
+@lru_cache(maxsize=16)
+def reference_log_hr(scenario) -> float:
+    """True log HR of onset per +25 nmol/L over ages 0-80 among :data:`REFERENCE_PEOPLE`
+    people of ``scenario`` (seed :data:`REFERENCE_SEED`); cached per scenario."""
+    world = cached_world(scenario)
+    columns = sorted(set(shifted_hazard_inputs(world)) | {"age", "ms_onset_age"})
+    seed = np.random.SeedSequence(REFERENCE_SEED)
+    people = world.sample(REFERENCE_PEOPLE, seed, columns=columns)
+    people.attrs.update(seed=seed, scenario=scenario)
+    return true_log_hr(world, people, np.arange(REFERENCE_PEOPLE), *TRUTH_AGES)
 
 
 def _adults(people) -> np.ndarray:
