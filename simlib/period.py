@@ -237,7 +237,7 @@ TABLE_STEP = 0.25
 def _period_table(age_shape: tuple, period: CalendarCurve):
     """Cumulative hazard per unit baseline and unit ``exp(lp)``, on a grid.
 
-    Returns ``(first birth year, table, slope)``; ``table[i, j]`` is
+    Returns ``(first birth year, table, slope, exprel(slope * TABLE_STEP))``; ``table[i, j]`` is
     ``int_0^{j step} shape(s) exp(P(b_i + s)) ds`` for birth year ``b_i = first + i step``
     and ``slope[i, j]`` the slope of the log hazard within cell ``j`` of that row.
     Birth years before ``first`` (everyone's life before the first knot) or after the
@@ -252,14 +252,16 @@ def _period_table(age_shape: tuple, period: CalendarCurve):
     shape = np.maximum(np.asarray(age_shape, float), 1e-12)[band]
     year = births[:, None] + starts[None, :]
     slope = period.slope(year + TABLE_STEP / 2)
-    cell = shape * np.exp(period(year)) * TABLE_STEP * exprel(slope * TABLE_STEP)
+    cell_exprel = exprel(slope * TABLE_STEP)
+    cell = shape * np.exp(period(year)) * TABLE_STEP * cell_exprel
     table = np.concatenate([np.zeros((len(births), 1)), np.cumsum(cell, axis=1)], axis=1)
-    return first, table, slope
+    return first, table, slope, cell_exprel
 
 
-def _lookup(age, birth_year, first, table, slope):
+def _lookup(age, birth_year, first, table, slope, cell_exprel):
     """:func:`_period_table` at (age, birth year): within an age cell, the integral of
-    the cell's exponential hazard (exact on a grid row); between rows, linear."""
+    the cell's exponential hazard (exact on a grid row); between rows, linear.
+    ``cell_exprel`` is ``exprel(slope * TABLE_STEP)``, tabulated once with the table."""
     rows, cols = table.shape
     x = np.clip((np.asarray(birth_year, float) - first) / TABLE_STEP, 0.0, rows - 1.0)
     y = np.clip(np.asarray(age, float) / TABLE_STEP, 0.0, cols - 1.0)
@@ -268,7 +270,7 @@ def _lookup(age, birth_year, first, table, slope):
 
     def along_row(r):
         rise = slope[r, j] * TABLE_STEP
-        share = fy * exprel(rise * fy) / exprel(rise)
+        share = fy * exprel(rise * fy) / cell_exprel[r, j]
         return table[r, j] + share * (table[r, j + 1] - table[r, j])
 
     low = along_row(i)
