@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/jupytext-config --settings-file $(LAB_OVERRIDES) set-default-viewer python
 	touch $(STAMP)
 
-## test: lint and run every test
+## test: lint and run every test (pytest-xdist: one test process per core, at most 4)
 test: venv
 	$(BIN)/ruff check simlib tests benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 ## report: execute every notebook -> build/report/index.html (+ one page each, calibration)
 report: venv

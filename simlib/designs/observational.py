@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import estimators as est
+from ..timing import timed
 from ..world import REGIONS
 from .base import (
     Design,
@@ -50,6 +51,7 @@ REFERENCE_PEOPLE = 1_000_000
 REFERENCE_SEED = 20_261_207
 
 
+@timed("estimand")
 def _estimand(world, people) -> Estimand:
     """The individual log HR per +25 nmol/L over ages 0-80 in the scenario's population.
 
