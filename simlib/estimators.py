@@ -307,6 +307,17 @@ def conditional_logit(data: pd.DataFrame, outcome: str, exposure: str, group: st
         Method ``"conditional-logit"`` (Newton's method). With 1:1 pairs and a binary
         exposure, ``log(n10 / n01)`` with SE ``sqrt(1/n10 + 1/n01)``.
 
+    Notes
+    -----
+    When no set has more than one case (risk-set sampling, matched pairs), the
+    conditional likelihood of a set is ``exp(x_case b) / sum over the set of exp(x b)``:
+    the partial likelihood of a Cox model stratified by set, in which the case fails
+    and the controls are still at risk (Breslow & Day 1980, section 7.2). It is fitted
+    by :func:`simlib.breslow.fit_breslow` (the same estimate and SE as statsmodels
+    ``ConditionalLogit``, checked in ``tests/test_estimators.py``; a few ms instead of
+    0.2-0.4 s for a biobank study's 400 sets). Sets with several cases use statsmodels
+    ``ConditionalLogit``.
+
     References
     ----------
     Breslow NE, Day NE (1980). Statistical Methods in Cancer Research, vol. 1: The
@@ -317,6 +328,10 @@ def conditional_logit(data: pd.DataFrame, outcome: str, exposure: str, group: st
     if problem := _problem(frame, exposure, y, non_cases=True):
         return meta.failed(problem)
     x, sets = _design(frame, exposure, covariates, per, constant=False), frame[group].to_numpy()
+    codes = pd.factorize(sets)[0]
+    if np.bincount(codes, weights=y).max() <= 1:  # one case per set at most
+        return _fit(meta, lambda: fit_breslow(2.0 - y, y, x.to_numpy(float), strata=codes),
+                    term=0)
     return _fit(meta, lambda: ConditionalLogit(y, x, groups=sets).fit(method="newton", disp=0),
                 term=0)
 

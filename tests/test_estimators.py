@@ -141,6 +141,25 @@ def test_conditional_logit_equals_statsmodels(people):
     assert fit.se == pytest.approx(direct.bse[0], abs=EXACT)
 
 
+@pytest.mark.filterwarnings("ignore:Dropped")
+def test_conditional_logit_with_one_case_per_set_equals_statsmodels(people):
+    """Risk-set sampled sets (one case each) are fitted as a stratified Cox model
+    (simlib.breslow); statsmodels ConditionalLogit is the reference."""
+    rng = np.random.default_rng(7)
+    sets = people.assign(set=np.repeat(np.arange(len(people) // 4), 4)[:len(people)])
+    first = ~sets["set"].duplicated()
+    case = first & (rng.random(len(sets)) < 0.9)  # one case in most sets, none in some
+    sets = sets.assign(event=case.astype(int), x2=rng.normal(size=len(sets)))
+    fit = est.conditional_logit(sets, "event", "vitd", "set", ["age", "x2"])
+    assert fit.model.__class__.__name__ == "BreslowFit"
+    exog = np.column_stack([sets.vitd / 25, sets.age, sets.x2])
+    direct = ConditionalLogit(sets.event.to_numpy(), exog, groups=sets.set.to_numpy()).fit(
+        method="newton", disp=0)
+    assert fit.estimate == pytest.approx(direct.params[0], abs=1e-9)
+    assert fit.se == pytest.approx(direct.bse[0], rel=1e-7)
+    assert fit.n_cases == case.sum()
+
+
 def test_ols_and_wls_equal_statsmodels(people):
     for weights, method in ((None, "ols"), ("weight", "wls")):
         fit = est.ols(people, "age", "vitd", ["sex"], weights=weights)
