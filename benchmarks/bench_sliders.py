@@ -37,16 +37,9 @@ def time_notebook(path: Path, quick: bool) -> dict:
     """Execute one notebook with panel timing on; its redraws and execution seconds."""
     with tempfile.TemporaryDirectory(prefix="vitd-sliders-") as folder:
         times = Path(folder) / "redraws.jsonl"
-        saved = os.environ.get(TIMES_ENV)
-        os.environ[TIMES_ENV] = str(times)
         started = time.perf_counter()
-        try:
+        with notebooks._environment(**{TIMES_ENV: str(times)}):  # the kernel inherits it
             notebooks.run_notebook(path, quick=quick, timeout=1800)
-        finally:
-            if saved is None:
-                os.environ.pop(TIMES_ENV, None)
-            else:
-                os.environ[TIMES_ENV] = saved
         seconds = time.perf_counter() - started
         lines = times.read_text().splitlines() if times.exists() else []
     redraws = [json.loads(line) for line in lines]

@@ -63,20 +63,19 @@ def log_hazard_ratios(world: Model, people: pd.DataFrame, shift: float = SHIFT_N
     columns = {c: people[c].to_numpy() for c in people}
     seed, keep = population_seed(people), ("ms_log_hazard_ratio",)
     shifted_world = world.do(vitd_mean_nmol=lambda value: value + shift)
-    rows = np.arange(len(people)) if rows is None else rows
-    try:
-        if len(rows) == len(people):  # everyone: nothing to save, no copies of columns
-            raise ModelError("whole population")
-        natural = columns["ms_log_hazard_ratio"][rows] if "ms_log_hazard_ratio" in columns \
-            else world.evaluate_rows(rows, seed, columns, keep)["ms_log_hazard_ratio"]
-        shifted = shifted_world.evaluate_rows(rows, seed, columns, keep)["ms_log_hazard_ratio"]
-    except ModelError:
-        n = len(people)
-        natural = world.evaluate(n, seed, reuse=columns, keep=keep)["ms_log_hazard_ratio"]
-        shifted = shifted_world.evaluate(n, seed, reuse=columns, keep=keep)[
-            "ms_log_hazard_ratio"]
-        natural, shifted = natural[rows], shifted[rows]
-    return natural, shifted
+    if rows is not None and len(rows) < len(people):  # a sample: recompute it only
+        try:
+            natural = columns["ms_log_hazard_ratio"][rows] \
+                if "ms_log_hazard_ratio" in columns \
+                else world.evaluate_rows(rows, seed, columns, keep)["ms_log_hazard_ratio"]
+            return natural, shifted_world.evaluate_rows(rows, seed, columns, keep)[
+                "ms_log_hazard_ratio"]
+        except ModelError:  # a node on the path draws: evaluate everyone below
+            pass
+    n, rows = len(people), slice(None) if rows is None else rows
+    natural = world.evaluate(n, seed, reuse=columns, keep=keep)["ms_log_hazard_ratio"]
+    shifted = shifted_world.evaluate(n, seed, reuse=columns, keep=keep)["ms_log_hazard_ratio"]
+    return natural[rows], shifted[rows]
 
 
 def window_rate(onset, log_hr, start, end, hazard: OnsetHazard, birth_year):

@@ -95,10 +95,10 @@ def _estimand(world, people, rows, onsets=None):
     return Estimand("lifelong log HR of MS onset per +25 nmol/L", log_hr, LOG_HR_SCALE)
 
 
-def _risk_difference(world, people, rows, onsets=None):
-    """Risk difference of MS diagnosed by the survey day per +25 nmol/L lifelong 25(OH)D."""
-    natural, shifted, _, _ = shifted_onset(world, people, rows, 0.0) if onsets is None \
-        else onsets
+def _risk_difference(people, rows, onsets):
+    """Risk difference of MS diagnosed by the survey day per +25 nmol/L lifelong 25(OH)D
+    (``onsets``: :func:`shifted_onset` of these rows from birth)."""
+    natural, shifted, _, _ = onsets
     finite = np.isfinite(natural)
     delay = np.where(finite, people["diagnosis_age"].to_numpy()[rows] - np.where(finite, natural,
                                                                                   0), 0.0)
@@ -120,7 +120,7 @@ def one_sample(world, people, rng, population, participants, adjust_ancestry):
     study = Study("mr-one-sample", _frame(people, rows, rng),
                   _estimand(world, people, rows, onsets))
     study.options = {"adjust_ancestry": adjust_ancestry}
-    study.extra["estimands"] = {"2sls": _risk_difference(world, people, rows, onsets)}
+    study.extra["estimands"] = {"2sls": _risk_difference(people, rows, onsets)}
     return study
 
 

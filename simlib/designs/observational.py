@@ -28,6 +28,7 @@ from .base import (
     Study,
     cached_world,
     register_design,
+    simulate_people,
 )
 from .common import (
     BASE_COLUMNS,
@@ -79,9 +80,8 @@ def reference_log_hr(scenario) -> float:
     people of ``scenario`` (seed :data:`REFERENCE_SEED`); cached per scenario."""
     world = cached_world(scenario)
     columns = sorted(set(shifted_hazard_inputs(world)) | {"age", "ms_onset_age"})
-    seed = np.random.SeedSequence(REFERENCE_SEED)
-    people = world.sample(REFERENCE_PEOPLE, seed, columns=columns)
-    people.attrs.update(seed=seed, scenario=scenario)
+    world, people = simulate_people(scenario, world, REFERENCE_PEOPLE,
+                                    np.random.SeedSequence(REFERENCE_SEED), columns)
     return true_log_hr(world, people, np.arange(REFERENCE_PEOPLE), *TRUTH_AGES)
 
 
