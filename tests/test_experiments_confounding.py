@@ -38,7 +38,10 @@ def test_causal_cohort_is_the_cohort_run_study_gives(cohorts):
     study = run_study(load_scenario("causal"), "cohort", seed=3,
                       options={"population": 150_000, "year": 2010})  # cf's year
     pd.testing.assert_frame_equal(study.data, cohorts["causal"].study.data)
-    assert study.estimand.value == pytest.approx(cohorts["causal"].truth)
+    # run_study's truth comes from a reference population of the scenario; the
+    # experiment's re-simulated worlds compute theirs on the cohort's own people: two
+    # draws of the same quantity, apart by the spread between populations (~1e-4)
+    assert study.estimand.value == pytest.approx(cohorts["causal"].truth, abs=1e-3)
 
 
 @pytest.mark.parametrize(("estimator", "covariates"),
