@@ -83,6 +83,9 @@ EXAMPLES = {
     "report": "examples:\n  python -m simlib report                  # every notebook\n"
               "  python -m simlib report --notebooks 01,02 --quick --out build/try",
     "student-copy": "example:\n  python -m simlib student-copy build/student",
+    "evalue": "examples:\n  python -m simlib evalue --estimate 0.59 --ci-low 0.36 "
+              "--ci-high 0.97 --scale or\n"
+              "  python -m simlib evalue --estimate 0.56 --scale hr --common --format json",
     "validate": "examples:\n  python -m simlib validate null\n"
                 "  python -m simlib validate causal --n 1000000 --format json",
 }
@@ -147,7 +150,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_study_commands(commands)
     _add_report(commands)
     _add_validate(commands)
+    _add_evalue(commands)
     return parser
+
+
+def _add_evalue(commands) -> None:
+    evalue = _command(commands, "evalue", "E-value of a ratio estimate",
+                      "The E-value (VanderWeele & Ding 2017): the minimum strength of "
+                      "association, on the risk-ratio scale, that an unmeasured confounder "
+                      "would need with both exposure and outcome to explain the estimate "
+                      "away; with --ci-low/--ci-high, also for the limit nearer the null. "
+                      "It says nothing about reverse causation, selection or measurement "
+                      "error.")
+    evalue.add_argument("--estimate", type=float, required=True,
+                        help="the ratio (not its log), > 0")
+    evalue.add_argument("--ci-low", type=float, default=None, help="lower confidence limit")
+    evalue.add_argument("--ci-high", type=float, default=None, help="upper confidence limit")
+    evalue.add_argument("--scale", choices=("rr", "or", "hr"), default="rr",
+                        help="risk (default), odds or hazard ratio")
+    evalue.add_argument("--common", action="store_true",
+                        help="the outcome is common (over about 15%%): converts an OR or HR "
+                             "to the risk-ratio scale")
+    evalue.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text (default) or json")
 
 
 def _add_validate(commands) -> None:
@@ -435,7 +460,17 @@ def _validate(args) -> int:
     return 0
 
 
-_COMMANDS = {"validate": _validate, "scenarios": _scenarios, "show": _show,
+def _evalue(args) -> int:
+    from dataclasses import asdict
+
+    from .bias import e_value
+
+    result = e_value(args.estimate, args.ci_low, args.ci_high, args.scale, args.common)
+    print(json.dumps(asdict(result), indent=2) if args.format == "json" else result.summary())
+    return 0
+
+
+_COMMANDS = {"validate": _validate, "evalue": _evalue, "scenarios": _scenarios, "show": _show,
              "population": _population,
              "report": _report, "student-copy": _student_copy, "designs": _designs,
              "study": _study, "sweep": _sweep}

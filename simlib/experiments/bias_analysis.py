@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from .. import bias as bias_tools
 from ..calibrate import published_figures
 from ..errors import ParameterError
 from ..montecarlo import diagnose, replicate, sweep
@@ -72,42 +73,24 @@ DESIGNS = {
 
 # ------------------------------------------------------------------ E-value
 def e_value(ratio: float) -> float:
-    """E-value of a risk ratio (VanderWeele & Ding 2017).
-
-    ``E = RR + sqrt(RR x (RR - 1))`` with ``RR`` the ratio or, below 1, its inverse. For a
-    rare outcome (MS) an odds ratio or hazard ratio is read as a risk ratio.
-
-    Parameters
-    ----------
-    ratio : float
-        The observed ratio (> 0); 1 gives 1 (nothing to explain away).
-
-    Returns
-    -------
-    float
-        The minimum risk ratio that an unmeasured confounder must have with both the
-        exposure contrast and the outcome, above the measured covariates, to move the
-        ratio to 1.
+    """E-value of a ratio read as a risk ratio (MS is rare, so an OR or HR is one):
+    :func:`simlib.bias.e_value_rr`.
 
     Examples
     --------
     >>> round(e_value(3.9), 2)  # VanderWeele & Ding 2017, their worked example
     7.26
     """
-    if not 0 < ratio < math.inf:
-        raise ParameterError(f"ratio = {ratio!r} is not allowed: use a positive ratio")
-    ratio = 1.0 / ratio if ratio < 1 else ratio
-    return ratio + math.sqrt(ratio * (ratio - 1.0))
+    return bias_tools.e_value_rr(ratio)
 
 
 def e_value_ci(ci_low: float, ci_high: float) -> float:
-    """E-value of a confidence interval: of the limit closest to 1, or 1 if it includes 1."""
+    """E-value of a confidence interval: of the limit closest to 1, or 1 if it includes 1
+    (:func:`simlib.bias.e_value`)."""
     if not 0 < ci_low <= ci_high < math.inf:
         raise ParameterError(f"CI ({ci_low!r}, {ci_high!r}) is not allowed: use "
                              "0 < low <= high")
-    if ci_low <= 1.0 <= ci_high:
-        return 1.0
-    return e_value(ci_high if ci_high < 1 else ci_low)
+    return bias_tools.e_value(math.sqrt(ci_low * ci_high), ci_low, ci_high).ci
 
 
 def confounder_needed(ratio: float, rr_exposure_confounder) -> np.ndarray:
