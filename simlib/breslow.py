@@ -172,8 +172,11 @@ def _risk_sets(time, status, exog, entry, strata) -> _RiskSets:
     keys, deaths = np.unique(stratum[event] * m + np.searchsorted(times, time[event]),
                              return_counts=True)
     # first: failure times before entry (< entry); stop: failure times up to exit (<= time)
-    first = np.searchsorted(keys, stratum * m + np.searchsorted(times, entry, "left"))
-    stop = np.searchsorted(keys, stratum * m + np.searchsorted(times, time, "right"))
+    first = np.searchsorted(times, entry, "left")
+    stop = np.searchsorted(times, time, "right")
+    if strata is not None:  # without strata the keys are 0..m-1: ranks are indices already
+        first = np.searchsorted(keys, stratum * m + first)
+        stop = np.searchsorted(keys, stratum * m + stop)
     keep = first < stop  # at risk at one event time at least
     x = exog[keep] - exog[keep].mean(axis=0)  # centring changes no estimate, aids rounding
     return _RiskSets(np.ascontiguousarray(x.T), first[keep], stop[keep], stratum[keep],

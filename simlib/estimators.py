@@ -235,8 +235,15 @@ def _design(frame, exposure: str, covariates, per: float, constant: bool = True)
             levels = column.astype("category").cat.remove_unused_categories()
             columns.append(pd.get_dummies(levels, prefix=name, drop_first=True, dtype=float))
     design = pd.concat(columns, axis=1)
-    design = design[[exposure] + [c for c in design.columns[1:] if design[c].nunique() > 1]]
+    design = design[[exposure] + [c for c in design.columns[1:] if _varies(design[c])]]
     return sm.add_constant(design, has_constant="add") if constant else design
+
+
+def _varies(column: pd.Series) -> bool:
+    """Whether a column takes two values or more (NaN counts as none, as ``nunique``);
+    a comparison with the first value, not a hash table of every value."""
+    values = column.dropna().to_numpy()
+    return len(values) > 0 and bool((values != values[0]).any())
 
 
 def _problem(frame, exposure: str, y, cases: bool = True, non_cases: bool = False) -> str:
@@ -247,7 +254,7 @@ def _problem(frame, exposure: str, y, cases: bool = True, non_cases: bool = Fals
         return NO_CASES
     if non_cases and y.sum() >= len(y):
         return NO_NONCASES
-    if frame[exposure].nunique() < 2:
+    if not _varies(frame[exposure]):
         return f"no variation in the exposure '{exposure}' in this sample"
     return ""
 
