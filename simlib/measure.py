@@ -84,7 +84,12 @@ def true_level(age, vitd_mean_nmol, sun_vitd_nmol, seasonal_amplitude_nmol, birt
 
 
 def assay(rng, level_nmol, measurement: MeasurementParams):
-    """Measured value: within-person variation, multiplicative assay error, lab bias."""
+    """Measured value: within-person variation, multiplicative assay error, lab bias.
+
+    Draws two arrays of one standard normal per person, in that order and nothing else,
+    so the survey draw can be computed for a study's sampled people alone
+    (``row_draws`` in :class:`simlib.scm.Node`).
+    """
     n = len(level_nmol)
     visit = level_nmol + measurement.within_person_sd_nmol * rng.standard_normal(n)
     sigma = np.sqrt(np.log1p(measurement.assay_cv ** 2))

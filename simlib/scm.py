@@ -114,6 +114,14 @@ class Node:
         Whether the equation draws random numbers (default: whether ``func`` takes
         ``rng``). A node that does not is a function of its parents person by person,
         so :meth:`Model.evaluate_rows` may compute it for some people only.
+    row_draws : bool, optional
+        Whether every random number the equation draws is one of a parameter-free array
+        of one value per person (``rng.standard_normal(n)``, ``rng.random(n)``,
+        ``rng.standard_exponential(n)``), drawn in an order that does not depend on the
+        values: then person ``i``'s numbers are the ``i``-th of each array, and
+        :meth:`Model.evaluate_rows` may compute the node for some people only by drawing
+        the arrays for the whole chunk and keeping their rows (a blood draw's assay
+        error on the people a study samples; issue 11). Default False.
     """
 
     name: str
@@ -122,6 +130,7 @@ class Node:
     doc: str = ""
     stream: str | None = None
     draws: bool | None = None
+    row_draws: bool = False
     _wants: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -226,6 +235,7 @@ class Model:
         self.order = self._topological_order()
         for name in self.interventions:
             self._check_known(name)
+        self._row_streams = None  # (rows, chunk size) while evaluate_rows runs
 
     # ----------------------------------------------------------------- structure
     def _check_known(self, name: str) -> None:
@@ -368,12 +378,16 @@ class Model:
                     buffers.release(values.pop(parent), values)
         return {name: values[name] for name in self.order if name in keep}
 
-    def evaluate_rows(self, rows, seed, reuse: Mapping, keep, chunk_index: int = 0) -> dict:
+    def evaluate_rows(self, rows, seed, reuse: Mapping, keep, chunk_index: int = 0,
+                      chunk_size: int | None = None) -> dict:
         """Evaluate ``keep`` for the people at positions ``rows`` of a chunk only.
 
         ``reuse`` holds whole columns of the chunk in the natural world (as in
         :meth:`evaluate`); the nodes to recompute must not draw random numbers
-        (``Node.draws``), because a draw's value depends on the whole chunk's stream.
+        (``Node.draws``), because a draw's value depends on the whole chunk's stream,
+        unless they draw row by row (``Node.row_draws``) and ``chunk_size`` (the number
+        of people in the chunk) is given: their arrays are drawn for the whole chunk
+        (cheap) and only the rows' values are computed from them (``rows`` may repeat).
         Each person's values are then exactly those :meth:`evaluate` gives them with
         the whole chunk, at the cost of ``len(rows)`` people: what an estimand computed
         on a sample needs. A callable intervention on a node in ``reuse`` (with no
@@ -397,18 +411,24 @@ class Model:
             if np.ndim(value) > 0 and not callable(value):
                 raise ModelError(f"evaluate_rows: the intervention on '{name}' is an array; "
                                  "give a scalar or a function")
-            if (name not in self.interventions or callable(value)) and self.nodes[name].draws:
+            node = self.nodes[name]
+            row_wise = node.row_draws and chunk_size is not None
+            if (name not in self.interventions or callable(value)) and node.draws \
+                    and not row_wise:
                 raise ModelError(f"evaluate_rows: node '{name}' draws random numbers, which "
                                  "depend on the whole chunk's stream: evaluate every row")
         part = {name: np.asarray(reuse[name])[rows] for name in needed & reusable}
         fixed = {name: _as_column(value(part.pop(name)), len(rows), name)
                  for name, value in applied.items() if name in part}
         model = Model(self.nodes.values(), {**self.interventions, **fixed})
+        model._row_streams = None if chunk_size is None else (rows, check_size(chunk_size))
         return model.evaluate(len(rows), seed, chunk_index, reuse=part, keep=keep)
 
     def _evaluate_node(self, name, n, seed, chunk_index, values, buffers=None) -> np.ndarray:
         node = self.nodes[name]
         rng = node_rng(seed, node.stream or name, chunk_index)
+        if node.row_draws and self._row_streams is not None:
+            rng = _RowStream(rng, *self._row_streams)
         out = buffers.take() if buffers is not None and node.takes_out else None
         if name not in self.interventions:
             column = node.evaluate(rng, n, values, out)
@@ -470,6 +490,30 @@ class Model:
         for index, start in enumerate(range(0, n, chunk_size)):
             size = min(chunk_size, n - start)
             yield pd.DataFrame(self.evaluate(size, seed, index, keep=columns), copy=False)
+
+
+class _RowStream:
+    """A node's generator for some rows of a chunk: each array is drawn for the whole
+    chunk, in the same order as a full evaluation, and only the rows are handed back
+    (``Node.row_draws``)."""
+
+    METHODS = ("standard_normal", "random", "standard_exponential")
+
+    def __init__(self, rng: np.random.Generator, rows, chunk_size: int):
+        self._rng, self._rows, self._chunk_size = rng, rows, chunk_size
+
+    def __getattr__(self, method: str):
+        if method not in self.METHODS:
+            raise ModelError(f"a node that draws row by row (row_draws=True) called "
+                             f"rng.{method}; allowed: {', '.join(self.METHODS)} of n values")
+        draw = getattr(self._rng, method)
+
+        def rows_of_the_chunk(size=None, **kwargs):
+            if size != len(self._rows):
+                raise ModelError(f"a node that draws row by row drew rng.{method}({size!r}); "
+                                 "it must draw one value per person (n)")
+            return draw(self._chunk_size, **kwargs)[self._rows]
+        return rows_of_the_chunk
 
 
 def check_size(n, name: str = "n") -> int:

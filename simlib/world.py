@@ -406,8 +406,10 @@ def vitd_log_hazard(vitd_nmol, ms):
 
 
 # ------------------------------------------------------------------- assembly
-def _equation(name, func, scenario: Scenario, doc=None, stream=None, **fixed) -> Node:
-    """A node whose parameter-section arguments are filled from the scenario."""
+def _equation(name, func, scenario: Scenario, doc=None, stream=None, row_draws=False,
+              **fixed) -> Node:
+    """A node whose parameter-section arguments are filled from the scenario
+    (``row_draws``: see :class:`simlib.scm.Node`)."""
     args = [p for p in inspect.signature(func).parameters if p not in fixed]
     sections = {a: getattr(scenario, a) for a in args if hasattr(scenario, a)}
     bound = partial(func, **sections, **fixed)
@@ -419,7 +421,7 @@ def _equation(name, func, scenario: Scenario, doc=None, stream=None, **fixed) ->
         return bound(**values, **{w: extra[w] for w in wants})
 
     summary = (doc or (func.__doc__ or "").strip().splitlines()[0])
-    return Node(name, call, parents, summary, stream, draws="rng" in wants)
+    return Node(name, call, parents, summary, stream, draws="rng" in wants, row_draws=row_draws)
 
 
 def _equations(s: Scenario):
@@ -498,7 +500,7 @@ def _history_equations(s: Scenario):
         p("edss", disability.edss),
         p("vitd_drift_key", drift.drift_key,
           doc="key of the person's 25(OH)D drift over the years (simlib.drift)"),
-        p("vitd_survey_nmol", measure.vitd_survey_nmol),
+        p("vitd_survey_nmol", measure.vitd_survey_nmol, row_draws=True),
     ]
 
 

@@ -197,8 +197,8 @@ def test_repeated_biobank_samples_stop_at_the_cases_diagnosis(monkeypatch):
                         lambda people, rows, age, rng, scenario: np.asarray(age, dtype=float))
     people = pd.DataFrame({"x": [0, 0, 0]})
     people.attrs["scenario"] = load_scenario("null")
-    mean = prospective._stored_serum(people, np.arange(3), np.array([20.0, 20.0, 20.0]), 3,
-                                     np.random.default_rng(1), np.array([0.5, 1.5, 5.0]))
+    mean = prospective._stored_serum(None, people, np.arange(3), np.array([20.0, 20.0, 20.0]),
+                                     3, np.random.default_rng(1), np.array([0.5, 1.5, 5.0]))
     assert mean.tolist() == [20.0, 20.5, 21.0]
 
 

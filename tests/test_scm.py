@@ -303,3 +303,50 @@ def test_evaluate_rows_refuses_nodes_that_draw_and_array_interventions():
     assert Node("x", lambda rng, n: rng.random(n)).draws
     assert not Node("y", lambda level: level).draws
     assert not Node("z", lambda rng, n: np.zeros(n), draws=False).draws
+
+
+def _measured(rng, true_level):
+    """A blood draw: two arrays of one standard normal per person (row by row)."""
+    n = len(true_level)
+    return (true_level + 5.0 * rng.standard_normal(n)) * np.exp(0.1 * rng.standard_normal(n))
+
+
+def test_a_node_that_draws_row_by_row_is_computed_for_some_rows_with_their_own_numbers():
+    model = Model([Node("true_level", lambda rng, n: rng.normal(50.0, 10.0, n)),
+                   Node("measured", _measured, row_draws=True)])
+    n = 2_000
+    everyone = model.evaluate(n, 9)
+    rows = np.array([1999, 4, 4, 700, 0])  # unsorted, repeated (a control in two sets)
+    part = model.evaluate_rows(rows, 9, {"true_level": everyone["true_level"]}, ("measured",),
+                               chunk_size=n)
+    np.testing.assert_array_equal(part["measured"], everyone["measured"][rows])
+    # the same person gets the same value whoever else is evaluated with them
+    alone = model.evaluate_rows([700], 9, {"true_level": everyone["true_level"]},
+                                ("measured",), chunk_size=n)
+    assert alone["measured"][0] == part["measured"][3]
+    # without the chunk's size the rows' numbers cannot be found: refused as before
+    with pytest.raises(ModelError, match="'measured' draws random numbers"):
+        model.evaluate_rows(rows, 9, {"true_level": everyone["true_level"]}, ("measured",))
+
+
+@pytest.mark.parametrize(("func", "words"), [
+    (lambda rng, true_level: true_level + rng.normal(0, 1, len(true_level)), "rng.normal"),
+    (lambda rng, true_level: true_level + rng.standard_normal(3)[0], r"standard_normal\(3\)"),
+])
+def test_a_row_by_row_node_that_draws_otherwise_is_refused(func, words):
+    model = Model([Node("true_level", lambda rng, n: rng.normal(50.0, 10.0, n)),
+                   Node("measured", func, row_draws=True)])
+    level = model.evaluate(100, 1)["true_level"]
+    with pytest.raises(ModelError, match=words):
+        model.evaluate_rows([1, 2], 1, {"true_level": level}, ("measured",), chunk_size=100)
+
+
+def test_the_worlds_survey_draw_for_sampled_people_is_the_whole_populations():
+    from simlib import build_world, load_scenario
+    from simlib.designs.common import LEVEL_COLUMNS
+    world = build_world(load_scenario("causal"))
+    everyone = world.evaluate(20_000, 4, keep=(*LEVEL_COLUMNS, "age", "vitd_survey_nmol"))
+    rows = np.sort(np.random.default_rng(2).choice(20_000, 300, replace=False))
+    levels = {name: everyone[name] for name in (*LEVEL_COLUMNS, "age")}  # not the draw itself
+    part = world.evaluate_rows(rows, 4, levels, ("vitd_survey_nmol",), chunk_size=20_000)
+    np.testing.assert_array_equal(part["vitd_survey_nmol"], everyone["vitd_survey_nmol"][rows])

@@ -147,6 +147,29 @@ def log_ratio(numerator, denominator) -> float:
 
 
 @timed("measure")
+def survey_draw(world: Model, people: pd.DataFrame, rows) -> np.ndarray:
+    """``vitd_survey_nmol`` of ``rows`` of ``people``, for a design that did not simulate it
+    for everyone (the biobank reads it for its few thousand sampled people only).
+
+    The values are exactly those of simulating the column for the whole population:
+    the survey draw's assay noise is drawn row by row (``Node.row_draws``), so its
+    arrays are drawn for everyone and the level computed for ``rows`` only
+    (:meth:`~simlib.scm.Model.evaluate_rows`). A custom world whose survey draw does
+    not draw row by row is evaluated for everyone.
+    """
+    if "vitd_survey_nmol" in people:
+        return people["vitd_survey_nmol"].to_numpy()[rows]
+    columns = {c: people[c].to_numpy() for c in people}
+    seed, keep = population_seed(people), ("vitd_survey_nmol",)
+    try:
+        return world.evaluate_rows(rows, seed, columns, keep,
+                                   chunk_size=len(people))["vitd_survey_nmol"]
+    except ModelError:
+        return world.evaluate(len(people), seed, reuse=columns, keep=keep)[
+            "vitd_survey_nmol"][rows]
+
+
+@timed("measure")
 def blood_draw(people: pd.DataFrame, rows, age_at_draw, rng, scenario) -> np.ndarray:
     """Measured 25(OH)D (nmol/L) of ``rows`` at ``age_at_draw``, with fresh assay noise."""
     part = {c: people[c].to_numpy()[rows] for c in LEVEL_COLUMNS}

@@ -61,10 +61,13 @@ from .common import (
     covariate_frame,
     sample_rows,
     shifted_hazard_inputs,
+    survey_draw,
     true_log_hr,
 )
 
 COLUMNS = tuple(dict.fromkeys(BASE_COLUMNS + LEVEL_COLUMNS + ("birth_year_fraction",)))
+#: The biobank reads the stored serum of its sampled people only (:func:`survey_draw`).
+COLUMNS_WITHOUT_SERUM = tuple(c for c in COLUMNS if c != "vitd_survey_nmol")
 
 
 def _enrolled(people, age_low, age_high):
@@ -147,7 +150,7 @@ def reference_log_hr(scenario, age_low: float, age_high: float, years: float,
     day among the eligible (alive, undiagnosed) of ``size`` people aged ``[age_low,
     age_high)`` of ``scenario`` (seed :data:`REFERENCE_SEED`); cached."""
     world, _ = age_band_world(scenario, age_low, age_high)
-    columns = tuple(dict.fromkeys((*COLUMNS, *shifted_hazard_inputs(world))))
+    columns = tuple(dict.fromkeys((*COLUMNS_WITHOUT_SERUM, *shifted_hazard_inputs(world))))
     seed = np.random.SeedSequence(REFERENCE_SEED)
     people = world.sample(size, seed, columns)
     people.attrs.update(seed=seed, scenario=scenario)
@@ -245,7 +248,7 @@ def nested_case_control_sample(world, people, rng, population, age_low, age_high
                               "cases: nobody at risk shared a case's sex, year of age at "
                               "enrollment and draw month; raise population")
     rows = enrolled[sets["position"]]
-    vitd = _stored_serum(people, rows, entry[sets["position"]], samples, rng,
+    vitd = _stored_serum(world, people, rows, entry[sets["position"]], samples, rng,
                          sets["index_years"])
     data = pd.DataFrame({"set": sets["set"], "case": sets["case"].astype(int),
                          "vitd_nmol": vitd, "age": entry[sets["position"]],
@@ -275,10 +278,10 @@ def _risk_set_sample(rng, people, enrolled, entry, exit_age, is_case, per_case):
             "index_years": np.asarray(index_years, dtype=float)}
 
 
-def _stored_serum(people, rows, entry, samples, rng, index_years):
+def _stored_serum(world, people, rows, entry, samples, rng, index_years):
     """Mean of the yearly draws taken before the set's index (the case's diagnosis)."""
     if samples == 1:
-        return people["vitd_survey_nmol"].to_numpy()[rows]
+        return survey_draw(world, people, rows)
     scenario = people.attrs["scenario"]
     draws = np.array([blood_draw(people, rows, entry + k, rng, scenario)
                       for k in range(samples)])
@@ -315,7 +318,7 @@ register_design(Design(
      "lag_years": Option(0.0, "exclude cases diagnosed within this many years of the draw",
                          0.0, 30.0),
      "samples": Option(1, "yearly samples averaged per person", 1, 5)},
-    COLUMNS,
+    COLUMNS_WITHOUT_SERUM,
     constraints=_constraints("nested-case-control", lag=True),
     estimand_columns=shifted_hazard_inputs,
     age_band=_enrollment_ages,
