@@ -31,6 +31,14 @@ BASE_COLUMNS = ("female", "age", "alive", "region_id", "latitude_deg", "diagnosi
                 "smoker", "skin_dark", "ancestry_north")
 
 
+def without_serum(columns) -> tuple[str, ...]:
+    """A design's columns for a population whose survey draw is read for the sampled
+    people only (:func:`survey_draw`): without ``vitd_survey_nmol``, with what it is
+    computed from (:data:`LEVEL_COLUMNS`, computed anyway as ancestors of the outcome)."""
+    kept = (*columns, *LEVEL_COLUMNS, "age")
+    return tuple(c for c in dict.fromkeys(kept) if c != "vitd_survey_nmol")
+
+
 def population_seed(people: pd.DataFrame):
     """The seed the population was sampled with (set by ``run_study``)."""
     return people.attrs["seed"]

@@ -32,13 +32,14 @@ from .base import (
 )
 from .common import (
     BASE_COLUMNS,
-    LEVEL_COLUMNS,
     LOG_HR_SCALE,
     blood_draw,
     covariate_frame,
     sample_rows,
     shifted_hazard_inputs,
+    survey_draw,
     true_log_hr,
+    without_serum,
 )
 
 TRUTH_AGES = (0.0, 80.0)  # the window over which the individual effect is defined
@@ -101,19 +102,23 @@ def ecological_sample(world, people, rng, population, survey_per_region, window_
     age, alive = people["age"].to_numpy(), people["alive"].to_numpy()
     dx, region = people["diagnosis_age"].to_numpy(), people["region_id"].to_numpy()
     adults = _adults(people)
-    rows = []
+    rows, surveyed = [], []
     for index, name in enumerate(REGIONS["region"]):
         here = alive & (region == index)
         if not here.any():  # a region outside the scenario's `regions`
             continue
-        surveyed = sample_rows(rng, adults[region[adults] == index], survey_per_region)
+        surveyed.append(sample_rows(rng, adults[region[adults] == index], survey_per_region))
         rows.append({
             "region": name, "latitude_deg": REGIONS.loc[index, "latitude_deg"],
             "population": here.sum(), "prevalent": (here & (dx < age)).sum(),
             "incident": (here & (dx < age) & (dx >= age - window_years)).sum(),
             "person_years": np.minimum(age[here], window_years).sum(),
-            "mean_vitd_nmol": people["vitd_survey_nmol"].to_numpy()[surveyed].mean(),
         })
+    # one survey draw for every region's sample (the same values as drawing for everyone)
+    draws = np.split(survey_draw(world, people, np.concatenate(surveyed)),
+                     np.cumsum([len(part) for part in surveyed])[:-1])
+    for row, vitd in zip(rows, draws, strict=True):
+        row["mean_vitd_nmol"] = vitd.mean()
     return Study("ecological", pd.DataFrame(rows), _estimand(world, people))
 
 
@@ -135,7 +140,7 @@ register_design(Design(
     {"population": Option(1_000_000, "people simulated", 10_000, 50_000_000),
      "survey_per_region": Option(500, "adults with a blood draw per region", 10, 1_000_000),
      "window_years": Option(10.0, "years of register incidence", 1.0, 50.0)},
-    BASE_COLUMNS,
+    without_serum(BASE_COLUMNS),
     estimand_columns=shifted_hazard_inputs,
 ))
 
@@ -151,7 +156,7 @@ def cross_sectional_sample(world, people, rng, population, survey_size):
     diagnosed = people["diagnosis_age"].to_numpy()[rows] < people["age"].to_numpy()[rows]
     data = pd.DataFrame({
         "ms": diagnosed,
-        "vitd_nmol": people["vitd_survey_nmol"].to_numpy()[rows],
+        "vitd_nmol": survey_draw(world, people, rows),
         "edss": np.where(diagnosed, people["edss"].to_numpy()[rows], 0.0),
         "age": people["age"].to_numpy()[rows], **covariate_frame(people, rows),
     })
@@ -175,7 +180,7 @@ register_design(Design(
     {"logit": survey_logit, "logit-adjusted": survey_logit_adjusted},
     {"population": Option(1_000_000, "people simulated", 10_000, 50_000_000),
      "survey_size": Option(300_000, "adults surveyed", 100, 50_000_000)},
-    BASE_COLUMNS + ("edss",),
+    without_serum(BASE_COLUMNS + ("edss",)),
     estimand_columns=shifted_hazard_inputs,
 ))
 
@@ -212,7 +217,7 @@ def hospital_case_control_sample(world, people, rng, population, case_years,
     rows = np.concatenate([cases, controls])
     data = pd.DataFrame({
         "case": np.r_[np.ones(len(cases), bool), np.zeros(len(controls), bool)],
-        "vitd_nmol": np.r_[blood, people["vitd_survey_nmol"].to_numpy()[controls]],
+        "vitd_nmol": np.r_[blood, survey_draw(world, people, controls)],
         "age": age[rows], "age_band": (age[rows] // 5 * 5).astype(int).astype(str),
         **covariate_frame(people, rows),
     })
@@ -255,6 +260,6 @@ register_design(Design(
                                     "blood draw (years; 0.1 = at the diagnosis visit)", 0.0,
                                     30.0),
      "controls_per_case": Option(2, "population controls per case", 1, 20)},
-    tuple(dict.fromkeys(BASE_COLUMNS + LEVEL_COLUMNS)),
+    without_serum(BASE_COLUMNS),
     estimand_columns=shifted_hazard_inputs,
 ))
