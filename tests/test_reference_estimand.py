@@ -105,3 +105,25 @@ def test_prospective_designs_share_one_truth_across_replicates_and_null_is_zero(
                     options={"population": 100_000})
     shared = run_study(load_scenario("causal"), "cohort", 5, 0, options={"population": 100_000})
     assert np.isfinite(own.estimand.value) and own.estimand.value != shared.estimand.value
+
+
+# ------------------------------------------------------------- Mendelian randomization
+def test_mr_reference_truths_are_each_samples_truths_within_their_spread():
+    # the threshold world, where both truths depend on who the adults are
+    scenario, options = load_scenario("threshold"), {"population": 300_000}
+    shared = [run_study(scenario, "mr-one-sample", 4, index, options=options)
+              for index in (0, 1)]
+    assert shared[0].estimand.value == shared[1].estimand.value
+    own = [run_study(scenario, "mr-one-sample", 4, index, world=build_world(scenario),
+                     options=options) for index in (2, 3, 4)]
+    for pick in (lambda s: s.estimand.value,
+                 lambda s: s.extra["estimands"]["2sls"].value):
+        values = np.array([pick(study) for study in own])
+        # the reference is one population of as many adults: its own draw counts once
+        spread = max(values.std(ddof=1), 1e-6) * np.sqrt(1 + 1 / 3)
+        assert abs(pick(shared[0]) - values.mean()) < 4 * spread + 1e-4, (pick(shared[0]),
+                                                                          values)
+    two = run_study(scenario, "mr-two-sample", 4, 0, options=options)
+    assert two.estimand.value == shared[0].estimand.value  # one adult population's truth
+    null = run_study(load_scenario("null"), "mr-one-sample", 4, 0, options=options)
+    assert null.estimand.value == 0.0 and null.extra["estimands"]["2sls"].value == 0.0
