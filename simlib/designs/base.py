@@ -63,7 +63,10 @@ class Study:
     data: pd.DataFrame
     estimand: Estimand
     options: dict = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)  # e.g. {"estimands": {estimator: Estimand}}
+    # e.g. {"estimands": {estimator: Estimand}}, or "people_rows": the population rows of
+    # the data's rows, in order (what only a simulator knows: simlib.bias.audit reads the
+    # sampled people's true confounders with them)
+    extra: dict = field(default_factory=dict)
 
     def estimand_for(self, estimator: str | None) -> Estimand:
         """The estimand of ``estimator`` (most estimators share the design's)."""
@@ -362,6 +365,16 @@ def run_study(scenario: Scenario, design: str | Design, seed: int, index: int = 
     ``options`` may include ``population`` (the number of people simulated before the
     design samples from them); each design has its own default.
     """
+    return simulate_study(scenario, design, seed, index, options, population_size, world)[0]
+
+
+def simulate_study(scenario: Scenario, design: str | Design, seed: int, index: int = 0,
+                   options: Mapping | None = None, population_size: int | None = None,
+                   world: Model | None = None, extra_columns=()) -> tuple[Study, Model,
+                                                                          pd.DataFrame]:
+    """:func:`run_study`, returning also the world and the population the study was drawn
+    from (with ``extra_columns`` kept besides the design's): what a simulator can check
+    against, e.g. the sampled people's true confounders (``Study.extra["people_rows"]``)."""
     design = get_design(design) if isinstance(design, str) else design
     resolved = design.resolve_options(options)
     check_not_shadowed(design, scenario, options)
@@ -373,6 +386,8 @@ def run_study(scenario: Scenario, design: str | Design, seed: int, index: int = 
     columns = design.columns
     if design.estimand_columns is not None and columns is not None:
         columns = tuple(dict.fromkeys((*columns, *design.estimand_columns(world))))
+    if columns is not None and extra_columns:
+        columns = tuple(dict.fromkeys((*columns, *extra_columns)))
     with phase("simulate"):
         world, people = simulate_people(scenario, world, size, population_seed, columns, band)
     with phase("sample"):
@@ -380,7 +395,7 @@ def run_study(scenario: Scenario, design: str | Design, seed: int, index: int = 
             name: value for name, value in resolved.items()
             if not design.options[name].scenario_key})
     study.options.update(resolved)  # the options the study ran with, defaults included
-    return study
+    return study, world, people
 
 
 def simulate_people(scenario: Scenario, world: Model, size: int, seed, columns=None,

@@ -160,7 +160,8 @@ def cross_sectional_sample(world, people, rng, population, survey_size):
         "edss": np.where(diagnosed, people["edss"].to_numpy()[rows], 0.0),
         "age": people["age"].to_numpy()[rows], **covariate_frame(people, rows),
     })
-    return Study("cross-sectional", data, _estimand(world, people))
+    return Study("cross-sectional", data, _estimand(world, people),
+                 extra={"people_rows": rows})
 
 
 def survey_logit(study):
@@ -221,7 +222,8 @@ def hospital_case_control_sample(world, people, rng, population, case_years,
         "age": age[rows], "age_band": (age[rows] // 5 * 5).astype(int).astype(str),
         **covariate_frame(people, rows),
     })
-    return Study("hospital-case-control", data, _estimand(world, people))
+    return Study("hospital-case-control", data, _estimand(world, people),
+                 extra={"people_rows": rows})
 
 
 def _frequency_matched(rng, people, cases, pool, per_case):

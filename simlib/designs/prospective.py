@@ -176,7 +176,8 @@ def cohort_sample(world, people, rng, population, age_low, age_high, follow_up_y
         "entry_age": entry, "exit_age": exit_age, **covariate_frame(people, rows),
     })
     return Study("cohort", data,
-                 _estimand(world, people, rows, age_low, age_high, follow_up_years))
+                 _estimand(world, people, rows, age_low, age_high, follow_up_years),
+                 extra={"people_rows": rows})
 
 
 ADJUST = ("age", "female", "latitude_deg", "obese", "smoker")
@@ -254,7 +255,8 @@ def nested_case_control_sample(world, people, rng, population, age_low, age_high
                          "vitd_nmol": vitd, "age": entry[sets["position"]],
                          **covariate_frame(people, rows)})
     return Study("nested-case-control", data,
-                 _estimand(world, people, enrolled, age_low, age_high, follow_up_years))
+                 _estimand(world, people, enrolled, age_low, age_high, follow_up_years),
+                 extra={"people_rows": rows})
 
 
 def _risk_set_sample(rng, people, enrolled, entry, exit_age, is_case, per_case):
