@@ -350,3 +350,19 @@ def test_the_worlds_survey_draw_for_sampled_people_is_the_whole_populations():
     levels = {name: everyone[name] for name in (*LEVEL_COLUMNS, "age")}  # not the draw itself
     part = world.evaluate_rows(rows, 4, levels, ("vitd_survey_nmol",), chunk_size=20_000)
     np.testing.assert_array_equal(part["vitd_survey_nmol"], everyone["vitd_survey_nmol"][rows])
+
+
+def test_the_survey_draw_of_a_subset_of_people_is_refused_not_guessed():
+    """Row-by-row draws need the whole simulated population in its order."""
+    from simlib import load_scenario
+    from simlib.designs.base import cached_world, simulate_people
+    from simlib.designs.common import LEVEL_COLUMNS, survey_draw
+    scenario = load_scenario("null")
+    world, people = simulate_people(scenario, cached_world(scenario), 5_000, 3,
+                                    (*LEVEL_COLUMNS, "age"))
+    whole = survey_draw(world, people, np.arange(10))
+    subset = people.iloc[100:].reset_index(drop=True)
+    subset.attrs.update(people.attrs)
+    with pytest.raises(ModelError, match="not a whole simulated population"):
+        survey_draw(world, subset, np.arange(10))
+    assert np.isfinite(whole).all()

@@ -419,7 +419,8 @@ def simulate_people(scenario: Scenario, world: Model, size: int, seed, columns=N
     -------
     (Model, pandas.DataFrame)
         The world the people come from (the banded one, if banded) and the people, with
-        ``attrs`` ``seed``, ``scenario`` and ``source_population`` (``size``).
+        ``attrs`` ``seed``, ``scenario``, ``source_population`` (``size``) and
+        ``simulated`` (the rows simulated, in order: what row-by-row draws rely on).
     """
     count = size
     if age_band is not None:
@@ -430,7 +431,8 @@ def simulate_people(scenario: Scenario, world: Model, size: int, seed, columns=N
                                   f"{size:,} people simulated: raise population or widen "
                                   "the ages")
     people = world.sample(count, seed, columns=columns)
-    people.attrs.update(seed=seed, scenario=scenario, source_population=size)
+    people.attrs.update(seed=seed, scenario=scenario, source_population=size,
+                        simulated=count)
     return world, people
 
 

@@ -167,6 +167,10 @@ def survey_draw(world: Model, people: pd.DataFrame, rows) -> np.ndarray:
     """
     if "vitd_survey_nmol" in people:
         return people["vitd_survey_nmol"].to_numpy()[rows]
+    if people.attrs.get("simulated") != len(people):
+        raise ModelError("survey_draw: these people are not a whole simulated population "
+                         "in its order (a subset?), so their row-by-row draws cannot be "
+                         "found; simulate vitd_survey_nmol with them")
     columns = {c: people[c].to_numpy() for c in people}
     seed, keep = population_seed(people), ("vitd_survey_nmol",)
     try:

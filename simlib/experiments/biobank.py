@@ -71,7 +71,8 @@ def biobank_people(scenario, population: int, seed, regions: str = "us",
     """
     scenario = scenario.with_values({"population.regions": regions})
     world = build_world(scenario)
-    columns = get_design(DESIGN).columns + tuple(sorted(world.ancestors(HAZARD))) + (HAZARD,)
+    columns = (get_design(DESIGN).columns + ("vitd_survey_nmol",)  # kept: people are subset
+               + tuple(sorted(world.ancestors(HAZARD))) + (HAZARD,))
     people = world.sample(population, seed, columns=tuple(dict.fromkeys(columns)))
     age = people["age"].to_numpy()
     people = people[(age >= age_low) & (age < age_high)].reset_index(drop=True)

@@ -81,7 +81,7 @@ def population(scenario: Scenario, n: int, seed: int) -> pd.DataFrame:
         One row per person; ``attrs`` hold the population seed and the scenario.
     """
     world = build_world(scenario)
-    columns = {HAZARD} | world.ancestors(HAZARD)
+    columns = {HAZARD, SURVEY_DRAW} | world.ancestors(HAZARD)
     for design in DESIGNS:
         columns |= set(get_design(design).columns)
     population_seed, _ = replicate_streams(seed, 0)
