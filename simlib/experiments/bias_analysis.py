@@ -45,7 +45,7 @@ from scipy.stats import norm
 from .. import bias as bias_tools
 from ..calibrate import published_figures
 from ..errors import ParameterError
-from ..montecarlo import diagnose, replicate, sweep
+from ..montecarlo import diagnose, init_worker, replicate, sweep
 from ..plots import TRUTH, forest_plot, sweep_plot
 from ..scenario import Scenario
 
@@ -207,7 +207,7 @@ def run_bias_sweeps(scenario: Scenario, options: dict, reps, seed: int,
         ``reverse_value`` (the value of the design's reverse-causation key).
     """
     tables = []
-    pool = cf.ProcessPoolExecutor(workers) if workers > 1 else None
+    pool = cf.ProcessPoolExecutor(workers, initializer=init_worker) if workers > 1 else None
     try:
         for design, design_options in options.items():
             grid = bias_grid(design, scenario)
