@@ -86,6 +86,10 @@ EXAMPLES = {
     "evalue": "examples:\n  python -m simlib evalue --estimate 0.59 --ci-low 0.36 "
               "--ci-high 0.97 --scale or\n"
               "  python -m simlib evalue --estimate 0.56 --scale hr --common --format json",
+    "bias-audit": "examples:\n  python -m simlib bias-audit null --design hospital-case-control "
+                  "--reps 40 --option population=1000000 --out build/audit\n"
+                  "  python -m simlib bias-audit no_bias --design nested-case-control "
+                  "--reps 100 --format json",
     "validate": "examples:\n  python -m simlib validate null\n"
                 "  python -m simlib validate causal --n 1000000 --format json",
 }
@@ -151,7 +155,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report(commands)
     _add_validate(commands)
     _add_evalue(commands)
+    _add_bias_audit(commands)
     return parser
+
+
+def _add_bias_audit(commands) -> None:
+    audit = _command(commands, "bias-audit", "sensitivity tools scored against the truth",
+                     "Run a design's usual adjusted analysis REPS times and score each "
+                     "sensitivity tool against what only the simulator knows: coverage of "
+                     "the true effect by the conventional CI, by a probabilistic bias "
+                     "analysis for an unmeasured confounder and by regression calibration; "
+                     "and whether the E-value exceeds the confounding actually present "
+                     "(simlib.bias.auditing). Designs: cohort, nested-case-control, "
+                     "hospital-case-control, cross-sectional.")
+    audit.add_argument("scenario", help=SCENARIO_HELP)
+    audit.add_argument("--design", required=True, help="one of the four designs above")
+    audit.add_argument("--reps", type=_whole("reps"), required=True,
+                       help=f"replicates, 1 to {limits.MAX_REPS:,}")
+    audit.add_argument("--seed", type=_seed, default=1, help="seed of the run (default 1)")
+    audit.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                       help="set a design option (repeatable); 'designs' lists them")
+    _add_set(audit)
+    audit.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text (default) or json")
+    audit.add_argument("--out", type=Path, default=None,
+                       help="folder for audit.csv (kept as it runs, so a rerun resumes) "
+                            "and summary.json (default: none)")
+    audit.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _add_evalue(commands) -> None:
@@ -470,7 +500,14 @@ def _evalue(args) -> int:
     return 0
 
 
-_COMMANDS = {"validate": _validate, "evalue": _evalue, "scenarios": _scenarios, "show": _show,
+def _bias_audit(args) -> int:
+    from .bias.command import run_audit_command
+
+    return run_audit_command(args)
+
+
+_COMMANDS = {"validate": _validate, "evalue": _evalue, "bias-audit": _bias_audit,
+             "scenarios": _scenarios, "show": _show,
              "population": _population,
              "report": _report, "student-copy": _student_copy, "designs": _designs,
              "study": _study, "sweep": _sweep}

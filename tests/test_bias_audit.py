@@ -71,3 +71,37 @@ def test_an_audit_is_seeded():
 def test_bad_audit_arguments_are_one_line(design, reps, words):
     with pytest.raises(ParameterError, match=words):
         bias.audit(load_scenario("null"), design, reps, 1)
+
+
+def test_an_interrupted_audit_resumes_to_the_uninterrupted_table(tmp_path):
+    scenario, options = load_scenario("causal"), SMALL["nested-case-control"]
+    whole = bias.audit(scenario, "nested-case-control", 3, 7, options=options)
+    checkpoint = tmp_path / "audit.csv"
+    bias.audit(scenario, "nested-case-control", 2, 7, options=options, checkpoint=checkpoint)
+    with checkpoint.open("a") as handle:  # a row cut short by the interruption
+        handle.write("2,-0.22")
+    resumed = bias.audit(scenario, "nested-case-control", 3, 7, options=options,
+                         checkpoint=checkpoint)
+    pd.testing.assert_frame_equal(whole, resumed, check_dtype=False)
+    with pytest.raises(ParameterError, match="holds an audit with other settings"):
+        bias.audit(scenario, "nested-case-control", 3, 8, options=options,
+                   checkpoint=checkpoint)
+
+
+def test_cli_bias_audit_prints_coverage_and_counts_failures(tmp_path, capsys):
+    import json
+
+    from simlib.cli import main
+    assert main(["bias-audit", "no_bias", "--design", "nested-case-control", "--reps", "2",
+                 "--option", "population=1500000", "--format", "json", "--quiet",
+                 "--out", str(tmp_path)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["scored"] == 2 and 0 <= record["coverage_conventional"] <= 1
+    assert (tmp_path / "summary.json").is_file() and (tmp_path / "audit.csv").is_file()
+    # every replicate impossible (nobody aged 79.9-80 to enrol): exit 1, reasons counted
+    assert main(["bias-audit", "null", "--design", "nested-case-control", "--reps", "2",
+                 "--option", "population=10000", "--option", "age_low=79.9",
+                 "--option", "age_high=80", "--quiet"]) == 1
+    assert "all 2 replicates failed" in capsys.readouterr().err
+    assert main(["bias-audit", "null", "--design", "trial", "--reps", "2"]) == 2
+    assert "the audit covers" in capsys.readouterr().err

@@ -60,9 +60,13 @@ Stat Med 1989;8:1051-69.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -70,10 +74,12 @@ from scipy import stats
 
 from .. import estimators as est
 from ..designs import get_design
-from ..designs.base import replicate_streams, simulate_study
+from ..designs.base import DesignDataError, replicate_streams, simulate_study
 from ..designs.common import blood_draw
 from ..designs.prospective import ADJUST
 from ..errors import ParameterError, nearest
+from ..files import write_text
+from ..montecarlo import _append, _repair, canonical_value
 from ..scm import node_rng
 from ..world import vitd_log_hazard
 from .calibration import regression_calibration
@@ -95,6 +101,11 @@ SUN_PRIORS = {"prevalence_exposed": stats.uniform(0.15, 0.15),
 SCENARIOS = ("null", "causal", "threshold", "no_bias")
 TOOLS = ("conventional", "bias_analysis", "regression_calibration")
 PROGNOSTIC = "prognostic_log_hr"
+#: The columns of an audit table, in order (a failed replicate leaves the scores empty).
+COLUMNS = ("index", "truth", "estimate", "se", "ci_low", "ci_high", "reason",
+           "covers_conventional", "e_value", "e_value_ci", "confounding_shift",
+           "e_value_present", "e_value_exceeds_present", "covers_bias_analysis",
+           "reliability", "covers_regression_calibration", "calibration_reason")
 
 
 @dataclass(frozen=True)
@@ -136,9 +147,15 @@ def _check(design: str, reps) -> Audited:
 
 
 def audit(scenario, design: str, reps: int, seed: int, options: dict | None = None,
-          progress: bool = False) -> pd.DataFrame:
+          progress: bool = False, checkpoint: str | os.PathLike | None = None) -> pd.DataFrame:
     """Each tool applied to ``reps`` replicates of ``design`` in ``scenario``, scored
     against the truth (see the module docstring).
+
+    With ``checkpoint`` (a CSV path) each replicate's row is appended as it finishes,
+    beside ``<checkpoint>.settings.json``; a rerun with the same settings skips the
+    replicates already there (an interrupted audit resumes; replicate ``i`` is the same
+    whenever it runs), and other settings are refused. The table is then read back from
+    the file, so a resumed run returns what an uninterrupted one does.
 
     Returns
     -------
@@ -150,22 +167,66 @@ def audit(scenario, design: str, reps: int, seed: int, options: dict | None = No
         ``reliability``; ``reason`` (empty, or why the analysis failed).
     """
     audited = _check(design, reps)
+    done = _resume(checkpoint, scenario, design, seed, options)
     rows = []
-    indices = range(reps)
+    todo = [index for index in range(reps) if index not in done]
     if progress:
         from tqdm.auto import tqdm
-        indices = tqdm(indices, desc=f"audit {design}", unit="rep")
-    for index in indices:
-        rows.append(audit_replicate(scenario, design, audited, seed, index, options))
-    return pd.DataFrame(rows)
+        todo = tqdm(todo, desc=f"audit {design}", unit="rep")
+    for index in todo:
+        row = audit_replicate(scenario, design, audited, seed, index, options)
+        rows.append(row)
+        if checkpoint is not None:
+            _append(Path(checkpoint), pd.DataFrame([row], columns=COLUMNS))
+    if checkpoint is None:
+        return pd.DataFrame(rows, columns=COLUMNS)
+    table = _read(Path(checkpoint))
+    return table[table["index"] < reps].sort_values("index").reset_index(drop=True)
+
+
+def _settings(scenario, design, seed, options) -> dict:
+    return {"scenario": scenario.name,
+            "scenario_sha256": hashlib.sha256(scenario.to_toml().encode()).hexdigest(),
+            "design": design, "seed": int(seed),
+            "options": {k: canonical_value(v) for k, v in sorted((options or {}).items())}}
+
+
+def _resume(checkpoint, scenario, design, seed, options) -> set[int]:
+    """Indices already in the checkpoint (after checking its settings), or none."""
+    if checkpoint is None:
+        return set()
+    path = Path(checkpoint)
+    sidecar = path.with_name(path.name + ".settings.json")
+    settings = _settings(scenario, design, seed, options)
+    if path.exists() and sidecar.exists():
+        kept = json.loads(sidecar.read_text(encoding="utf-8"))
+        if kept != settings:
+            raise ParameterError(f"checkpoint {str(path)!r} holds an audit with other "
+                                 f"settings ({kept['design']}, scenario {kept['scenario']}, "
+                                 f"seed {kept['seed']}): give another folder")
+        _repair(path)
+        return set(_read(path)["index"].astype(int)) if path.stat().st_size else set()
+    path.unlink(missing_ok=True)
+    write_text(sidecar, json.dumps(settings, indent=2))
+    return set()
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, keep_default_na=False, na_values=["", "nan", "NaN"],
+                       dtype={"reason": str, "calibration_reason": str}).assign(
+        reason=lambda t: t["reason"].fillna(""))
 
 
 def audit_replicate(scenario, design: str, audited: Audited, seed: int, index: int,
                     options: dict | None) -> dict:
-    """One replicate of :func:`audit`."""
-    study, world, people = simulate_study(scenario, design, seed, index, options,
-                                          extra_columns=("window_vitd_nmol",
-                                                         "ms_log_hazard_ratio"))
+    """One replicate of :func:`audit` (a sample the design cannot draw, such as no case,
+    is a failed replicate with its reason, as in :func:`simlib.montecarlo.replicate`)."""
+    try:
+        study, world, people = simulate_study(scenario, design, seed, index, options,
+                                              extra_columns=("window_vitd_nmol",
+                                                             "ms_log_hazard_ratio"))
+    except DesignDataError as error:
+        return {"index": index, "reason": str(error)}
     fit = get_design(design).estimator(audited.estimator)(study)
     row = {"index": index, "truth": study.estimand.value, "estimate": fit.estimate,
            "se": fit.se, "ci_low": fit.ci_low, "ci_high": fit.ci_high,
