@@ -129,6 +129,11 @@ def _add_set(parser):
                         help=SET_HELP)
 
 
+def _add_format(parser):
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text (default) or json")
+
+
 def _add_large(parser):
     parser.add_argument("--allow-large", action="store_true",
                         help="lift the size bounds set for time (see simlib.limits); the "
@@ -176,8 +181,7 @@ def _add_bias_audit(commands) -> None:
     audit.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                        help="set a design option (repeatable); 'designs' lists them")
     _add_set(audit)
-    audit.add_argument("--format", choices=("text", "json"), default="text",
-                       help="text (default) or json")
+    _add_format(audit)
     audit.add_argument("--out", type=Path, default=None,
                        help="folder for audit.csv (kept as it runs, so a rerun resumes) "
                             "and summary.json (default: none)")
@@ -201,8 +205,7 @@ def _add_evalue(commands) -> None:
     evalue.add_argument("--common", action="store_true",
                         help="the outcome is common (over about 15%%): converts an OR or HR "
                              "to the risk-ratio scale")
-    evalue.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text (default) or json")
+    _add_format(evalue)
 
 
 def _add_validate(commands) -> None:
@@ -216,8 +219,7 @@ def _add_validate(commands) -> None:
                        help="people per survey year (default 3,000,000)")
     check.add_argument("--seed", type=_seed, default=2027, help="seed (default 2027)")
     _add_set(check)
-    check.add_argument("--format", choices=("text", "json"), default="text",
-                       help="text (default) or json")
+    _add_format(check)
     _add_large(check)
 
 
@@ -239,8 +241,7 @@ def _add_population(commands) -> None:
                      help=f"people simulated at a time, {limits.MIN_CHUNK:,} to "
                           f"{limits.MAX_CHUNK:,} (default 1,000,000; bounds memory at about "
                           "45 MiB per million)")
-    pop.add_argument("--format", choices=("text", "json"), default="text",
-                     help="text (default) or json")
+    _add_format(pop)
     pop.add_argument("--out", type=Path, default=None,
                      help="also write every person to this .csv or .parquet file "
                           "(default: none)")
@@ -444,8 +445,7 @@ def _add_study_commands(commands) -> None:
         sub.add_argument("--quiet", action="store_true", help="no progress bar")
         _add_large(sub)
     study = commands.choices["study"]
-    study.add_argument("--format", choices=("text", "json"), default="text",
-                       help="text (default) or json")
+    _add_format(study)
     study.add_argument("--out", type=Path, default=None,
                        help="folder for replicates.csv (kept as it runs, so a rerun "
                             "resumes), diagnosis.json and sampling.png (default: none)")

@@ -137,7 +137,8 @@ AUDITED = {
 }
 
 
-def _check(design: str, reps) -> Audited:
+def check_audit(design: str, reps) -> Audited:
+    """The audited analysis of ``design``, after checking ``design`` and ``reps``."""
     if design not in AUDITED:
         raise ParameterError(f"design={design!r}: the audit covers {', '.join(AUDITED)}"
                              + nearest(str(design), AUDITED))
@@ -166,7 +167,7 @@ def audit(scenario, design: str, reps: int, seed: int, options: dict | None = No
         ``confounding_shift`` (log scale), ``e_value_present``, ``e_value_exceeds_present``;
         ``reliability``; ``reason`` (empty, or why the analysis failed).
     """
-    audited = _check(design, reps)
+    audited = check_audit(design, reps)
     done = _resume(checkpoint, scenario, design, seed, options)
     rows = []
     todo = [index for index in range(reps) if index not in done]

@@ -12,15 +12,14 @@ from ..files import check_output_folder, write_text
 from ..limits import MAX_REPS
 from ..scenario import load_scenario, parse_assignment
 from ..studies import parse_options
-from .auditing import AUDITED, TOOLS, audit, summarise
+from .auditing import AUDITED, TOOLS, audit, check_audit, summarise
 
 
 def run_audit_command(args) -> int:
     """Audit, summarise, print (text or JSON); with ``--out`` keep ``audit.csv`` (resumable)
     and ``summary.json``. Exits with status 1 when every replicate failed."""
     scenario = load_scenario(args.scenario).with_overrides(args.set)
-    if args.design not in AUDITED:
-        audit(scenario, args.design, 1, args.seed)  # the one-line error, nearest name
+    check_audit(args.design, args.reps)
     options = parse_options(args.option)
     design = get_design(args.design)
     design.resolve_options(options)

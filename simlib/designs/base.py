@@ -436,6 +436,36 @@ def simulate_people(scenario: Scenario, world: Model, size: int, seed, columns=N
     return world, people
 
 
+#: Seed of the reference populations on which designs compute their estimand once per
+#: scenario instead of per replicate (the same for every scenario and design: common
+#: random numbers), and the bounds on the number of people of a banded one.
+REFERENCE_SEED = 20_261_207
+REFERENCE_PEOPLE_RANGE = (20_000, 1_000_000)
+
+
+def reference_size(world: Model, people: pd.DataFrame, low: float, high: float) -> int | None:
+    """People in the reference population of a design that enrols ages ``[low, high)``:
+    as many as its source population holds in the band on average (within
+    :data:`REFERENCE_PEOPLE_RANGE`), or None when ``world`` is not the scenario's own
+    banded world (a custom world: its estimand is computed on the replicate's people)."""
+    band_world, share = age_band_world(people.attrs["scenario"], low, high)
+    if world is not band_world:
+        return None
+    smallest, largest = REFERENCE_PEOPLE_RANGE
+    return int(np.clip(round(people.attrs["source_population"] * share), smallest, largest))
+
+
+def reference_people(scenario: Scenario, low: float, high: float, size: int,
+                     columns) -> tuple[Model, pd.DataFrame]:
+    """``size`` people aged ``[low, high)`` of ``scenario`` with ``columns``, seed
+    :data:`REFERENCE_SEED`, and their (banded) world."""
+    world, _ = age_band_world(scenario, low, high)
+    seed = np.random.SeedSequence(REFERENCE_SEED)
+    people = world.sample(size, seed, columns)
+    people.attrs.update(seed=seed, scenario=scenario)
+    return world, people
+
+
 @lru_cache(maxsize=16)
 def age_band_world(scenario: Scenario, low: float, high: float) -> tuple[Model, float]:
     """The scenario's world with ages drawn within ``[low, high)``, and the share of the

@@ -47,6 +47,8 @@ from .base import (
     Study,
     age_band_world,
     below,
+    reference_people,
+    reference_size,
     register_design,
 )
 from .common import (
@@ -91,13 +93,6 @@ def _frame(people, rows, rng):
     })
 
 
-#: Bounds on the number of adults in the reference population on which the estimands
-#: are computed once per scenario (:func:`reference_estimands`), and its seed (shared with
-#: the other designs).
-REFERENCE_PEOPLE_RANGE = (20_000, 1_000_000)
-REFERENCE_SEED = 20_261_207
-
-
 @timed("estimand")
 def _estimands(world, people, rows) -> tuple[Estimand, Estimand]:
     """(lifelong log HR of onset per +25 nmol/L, risk difference of MS by the survey day
@@ -110,12 +105,9 @@ def _estimands(world, people, rows) -> tuple[Estimand, Estimand]:
     quantities, fixed across replicates rather than varying with each sample. A custom
     world (``world=``) is computed on the replicate's own ``rows``, as before.
     """
-    scenario = people.attrs["scenario"]
-    band_world, share = age_band_world(scenario, ADULT_AGE, MAX_AGE)
-    if world is band_world:
-        low, high = REFERENCE_PEOPLE_RANGE
-        size = int(np.clip(round(people.attrs["source_population"] * share), low, high))
-        return reference_estimands(scenario, size)
+    size = reference_size(world, people, ADULT_AGE, MAX_AGE)
+    if size is not None:
+        return reference_estimands(people.attrs["scenario"], size)
     return _own_estimands(world, people, rows)
 
 
@@ -129,13 +121,12 @@ def _own_estimands(world, people, rows) -> tuple[Estimand, Estimand]:
 @lru_cache(maxsize=16)
 def reference_estimands(scenario, size: int) -> tuple[Estimand, Estimand]:
     """The estimands of :func:`_estimands` among the adults alive on the survey day of
-    ``size`` people aged 18 or more of ``scenario`` (seed :data:`REFERENCE_SEED`); cached."""
-    world, _ = age_band_world(scenario, ADULT_AGE, MAX_AGE)
+    ``size`` people aged 18 or more of ``scenario``
+    (:func:`~simlib.designs.base.reference_people`); cached."""
+    band_world = age_band_world(scenario, ADULT_AGE, MAX_AGE)[0]
     columns = tuple(dict.fromkeys(("age", "alive", "diagnosis_age", "ms_onset_age",
-                                   *shifted_hazard_inputs(world))))
-    seed = np.random.SeedSequence(REFERENCE_SEED)
-    people = world.sample(size, seed, columns)
-    people.attrs.update(seed=seed, scenario=scenario)
+                                   *shifted_hazard_inputs(band_world))))
+    world, people = reference_people(scenario, ADULT_AGE, MAX_AGE, size, columns)
     return _own_estimands(world, people, _adults(people))
 
 

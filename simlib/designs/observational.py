@@ -21,6 +21,7 @@ from .. import estimators as est
 from ..timing import timed
 from ..world import REGIONS
 from .base import (
+    REFERENCE_SEED,
     Design,
     DesignDataError,
     Estimand,
@@ -46,11 +47,10 @@ TRUTH_AGES = (0.0, 80.0)  # the window over which the individual effect is defin
 ADULT_AGE = 18.0
 
 
-#: The reference population on which these designs' estimand is computed once per
-#: scenario and process (:func:`reference_log_hr`): its size and its seed, the same for
-#: every scenario (common random numbers across scenarios).
+#: The size of the reference population on which these designs' estimand is computed
+#: once per scenario and process (:func:`reference_log_hr`; its seed is
+#: :data:`~simlib.designs.base.REFERENCE_SEED`, the same for every scenario).
 REFERENCE_PEOPLE = 1_000_000
-REFERENCE_SEED = 20_261_207
 
 
 @timed("estimand")

@@ -49,6 +49,8 @@ from .base import (
     Study,
     age_band_world,
     below,
+    reference_people,
+    reference_size,
     regions_option,
     register_design,
     within_ages,
@@ -108,13 +110,6 @@ def _follow_up(people, rows, years):
     return entry, np.minimum(dx, end), dx < end
 
 
-#: Bounds on the number of people of enrollment age in the reference population on
-#: which the estimand is computed once (:func:`reference_log_hr`), and its seed (shared
-#: with the whole-population designs).
-REFERENCE_PEOPLE_RANGE = (20_000, 1_000_000)
-REFERENCE_SEED = 20_261_207
-
-
 @timed("estimand")
 def _estimand(world, people, rows, age_low, age_high, years) -> Estimand:
     """The true log HR of onset per +25 nmol/L over each enrollee's follow-up.
@@ -131,12 +126,9 @@ def _estimand(world, people, rows, age_low, age_high, years) -> Estimand:
     causal effect. A custom world (``world=``, a teacher's extra node) is computed on
     the replicate's own enrollees (``rows``), as before.
     """
-    scenario = people.attrs["scenario"]
-    band_world, share = age_band_world(scenario, age_low, age_high)
-    if world is band_world:
-        low, high = REFERENCE_PEOPLE_RANGE
-        size = int(np.clip(round(people.attrs["source_population"] * share), low, high))
-        value = reference_log_hr(scenario, age_low, age_high, years, size)
+    size = reference_size(world, people, age_low, age_high)
+    if size is not None:
+        value = reference_log_hr(people.attrs["scenario"], age_low, age_high, years, size)
     else:
         entry = people["age"].to_numpy()[rows]
         value = true_log_hr(world, people, rows, entry, entry + years)
@@ -148,12 +140,10 @@ def reference_log_hr(scenario, age_low: float, age_high: float, years: float,
                      size: int) -> float:
     """True log HR of onset per +25 nmol/L over ``years`` of follow-up from the survey
     day among the eligible (alive, undiagnosed) of ``size`` people aged ``[age_low,
-    age_high)`` of ``scenario`` (seed :data:`REFERENCE_SEED`); cached."""
-    world, _ = age_band_world(scenario, age_low, age_high)
-    columns = tuple(dict.fromkeys((*COLUMNS_WITHOUT_SERUM, *shifted_hazard_inputs(world))))
-    seed = np.random.SeedSequence(REFERENCE_SEED)
-    people = world.sample(size, seed, columns)
-    people.attrs.update(seed=seed, scenario=scenario)
+    age_high)`` of ``scenario`` (:func:`~simlib.designs.base.reference_people`); cached."""
+    band_world = age_band_world(scenario, age_low, age_high)[0]
+    columns = tuple(dict.fromkeys((*COLUMNS_WITHOUT_SERUM, *shifted_hazard_inputs(band_world))))
+    world, people = reference_people(scenario, age_low, age_high, size, columns)
     rows = _enrolled(people, age_low, age_high)
     entry = people["age"].to_numpy()[rows]
     return true_log_hr(world, people, rows, entry, entry + years)
