@@ -17,7 +17,15 @@ they miss.
 """
 
 from .calibration import Calibrated, regression_calibration, reliability
-from .evalue import SCALES, EValue, bounding_factor, e_value, e_value_rr, to_risk_ratio
+from .evalue import (
+    SCALES,
+    EValue,
+    bounding_factor,
+    e_value,
+    e_value_interval,
+    e_value_rr,
+    to_risk_ratio,
+)
 from .probabilistic import BiasAnalysis, Table2x2, misclassification, unmeasured_confounder
 
 
@@ -31,6 +39,6 @@ def __getattr__(name):
 __all__ = [
     "audit", "summarise",
     "SCALES", "BiasAnalysis", "Calibrated", "EValue", "Table2x2", "bounding_factor",
-    "e_value", "e_value_rr", "misclassification", "regression_calibration", "reliability",
-    "to_risk_ratio", "unmeasured_confounder",
+    "e_value", "e_value_interval", "e_value_rr", "misclassification",
+    "regression_calibration", "reliability", "to_risk_ratio", "unmeasured_confounder",
 ]

@@ -223,7 +223,7 @@ def audit_replicate(scenario, design: str, audited: Audited, seed: int, index: i
     """One replicate of :func:`audit` (a sample the design cannot draw, such as no case,
     is a failed replicate with its reason, as in :func:`simlib.montecarlo.replicate`)."""
     try:
-        study, world, people = simulate_study(scenario, design, seed, index, options,
+        study, _, people = simulate_study(scenario, design, seed, index, options,
                                               extra_columns=("window_vitd_nmol",
                                                              "ms_log_hazard_ratio"))
     except DesignDataError as error:

@@ -159,8 +159,16 @@ def e_value(estimate: float, ci_low: float | None = None, ci_high: float | None 
                              f"contain the estimate {estimate!r} (ci_low <= estimate <= "
                              "ci_high)")
     rr_low, rr_high = to_risk_ratio(low, scale, common), to_risk_ratio(high, scale, common)
-    ci = 1.0 if rr_low <= 1 <= rr_high else e_value_rr(rr_low if rr_low > 1 else rr_high)
-    return EValue(**result, ci_low=low, ci_high=high, rr_low=rr_low, rr_high=rr_high, ci=ci)
+    return EValue(**result, ci_low=low, ci_high=high, rr_low=rr_low, rr_high=rr_high,
+                  ci=e_value_interval(rr_low, rr_high))
+
+
+def e_value_interval(rr_low: float, rr_high: float) -> float:
+    """E-value of a confidence interval on the risk-ratio scale: of the limit nearer the
+    null, or 1 when the interval contains the null."""
+    if rr_low <= 1 <= rr_high:
+        return 1.0
+    return e_value_rr(rr_low if rr_low > 1 else rr_high)
 
 
 def bounding_factor(rr_exposure_confounder: float, rr_confounder_outcome: float) -> float:

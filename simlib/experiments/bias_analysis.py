@@ -90,7 +90,7 @@ def e_value_ci(ci_low: float, ci_high: float) -> float:
     if not 0 < ci_low <= ci_high < math.inf:
         raise ParameterError(f"CI ({ci_low!r}, {ci_high!r}) is not allowed: use "
                              "0 < low <= high")
-    return bias_tools.e_value(math.sqrt(ci_low * ci_high), ci_low, ci_high).ci
+    return bias_tools.e_value_interval(ci_low, ci_high)
 
 
 def confounder_needed(ratio: float, rr_exposure_confounder) -> np.ndarray:
